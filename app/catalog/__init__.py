@@ -1,0 +1,1 @@
+"""Finds, parses and validates workflow files."""

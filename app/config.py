@@ -1,0 +1,140 @@
+"""Settings and file locations: every setting with its type and default, in one place."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields, replace
+from importlib import resources
+from pathlib import Path
+
+APP_NAME = "ejaculatory-disorder-workup"
+ENV_DATA_DIR = "WORKUP_DATA_DIR"
+ENV_CONFIG_DIR = "WORKUP_CONFIG_DIR"
+ENV_DATABASE_URL = "WORKUP_DATABASE_URL"
+ENV_WORKFLOWS_DIR = "WORKUP_WORKFLOWS_DIR"
+PAPER_SIZES = ("A4", "Letter")
+
+
+class ConfigError(Exception):
+    """The settings file cannot be read or written."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """User and clinic settings, stored as JSON in the configuration directory."""
+
+    clinic_name: str = ""
+    clinic_address: str = ""
+    default_clinician: str = ""
+    language: str = "en"
+    paper_size: str = "A4"
+    database_url: str = ""
+    workflows_dir: str = ""
+    workstation: str = ""
+    export_dir: str = ""
+
+
+def data_dir() -> Path:
+    """Where the database and logs live (`WORKUP_DATA_DIR` overrides)."""
+    override = os.environ.get(ENV_DATA_DIR)
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    """Where the settings file lives (`WORKUP_CONFIG_DIR` overrides)."""
+    override = os.environ.get(ENV_CONFIG_DIR)
+    if override:
+        return Path(override)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME, appauthor=False))
+
+
+def settings_path() -> Path:
+    """The settings file."""
+    return config_dir() / "settings.json"
+
+
+def default_database_path() -> Path:
+    """The single-workstation SQLite database."""
+    return data_dir() / "workup.sqlite3"
+
+
+def _package_dir(package: str, fallback: str) -> Path:
+    try:
+        return Path(str(resources.files(package)))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / fallback
+
+
+def shipped_workflows_dir() -> Path:
+    """The workflow files shipped with the application."""
+    return _package_dir("app.shipped_workflows", "workflows")
+
+
+def resources_dir() -> Path:
+    """Fonts, icons and translations shipped with the application."""
+    return _package_dir("app.resources", "resources")
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the settings file; defaults when it does not exist."""
+    path = path or settings_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{path}: cannot read the settings file ({error})") from error
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the settings file is not a JSON object")
+    known = {field.name for field in fields(Settings)}
+    values = {key: str(value) for key, value in raw.items() if key in known}
+    settings = replace(Settings(), **values)
+    if settings.language not in ("en", "ru"):
+        settings = replace(settings, language="en")
+    if settings.paper_size not in PAPER_SIZES:
+        settings = replace(settings, paper_size="A4")
+    return settings
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write the settings file atomically."""
+    path = path or settings_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(asdict(settings), stream, ensure_ascii=False, indent=2)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot write the settings file ({error.strerror})") from error
+
+
+def resolve_database_url(explicit: str | None, settings: Settings) -> str:
+    """The database to use: the option, then `WORKUP_DATABASE_URL`, then the setting."""
+    if explicit:
+        return explicit
+    from_env = os.environ.get(ENV_DATABASE_URL)
+    if from_env:
+        return from_env
+    if settings.database_url:
+        return settings.database_url
+    return f"sqlite:///{default_database_path()}"
+
+
+def resolve_workflow_dirs(settings: Settings) -> list[Path]:
+    """The shipped workflows first, then the clinic's own folder if one is set."""
+    dirs = [shipped_workflows_dir()]
+    clinic = os.environ.get(ENV_WORKFLOWS_DIR) or settings.workflows_dir
+    if clinic:
+        dirs.append(Path(clinic))
+    return dirs

@@ -1,0 +1,1 @@
+"""Pure-Python core: workflow definitions, encounter state and completion rules."""
