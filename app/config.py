@@ -138,3 +138,28 @@ def resolve_workflow_dirs(settings: Settings) -> list[Path]:
     if clinic:
         dirs.append(Path(clinic))
     return dirs
+
+
+def log_path() -> Path:
+    """The application log (rotating; never holds patient names or answers)."""
+    return data_dir() / "logs" / "workup.log"
+
+
+def setup_logging() -> Path | None:
+    """Send log records to the rotating log file; None when it cannot be opened."""
+    import logging
+    import logging.handlers
+
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return path

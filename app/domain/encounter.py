@@ -209,3 +209,36 @@ def data_entry_prompts(
         if state and state.status is OrderStatus.DONE_ELSEWHERE and state.date is None:
             prompts.append((item, "date_missing"))
     return prompts
+
+
+@dataclass(frozen=True)
+class EncounterSummary:
+    """One row of the encounter list."""
+
+    id: int
+    uid: str
+    patient_id: int
+    patient_name: str
+    birth_date: date
+    chart_number: str
+    workflow_id: str
+    workflow_version: int
+    status: EncounterStatus
+    clinician: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One append-only record of a change: who, when, where, what, old and new value."""
+
+    id: int
+    encounter_id: int | None
+    at: datetime
+    actor: str
+    workstation: str
+    action: str
+    item_id: str | None
+    old_json: str | None
+    new_json: str | None

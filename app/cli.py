@@ -1,0 +1,351 @@
+"""The `workup` command: the GUI by default, and maintenance and export commands."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from app import __version__, services
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A command failed; the message is printed as one line and the exit code returned."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that reports a mistake in one line, without the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CommandError(f"{self.prog}: {message} (see '{self.prog} --help')", EXIT_USAGE)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number")
+    return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date as YYYY-MM-DD") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line as DESIGN.md specifies it."""
+    parser = _Parser(prog="workup", description="Ejaculatory Disorder Workup")
+    parser.add_argument("--version", action="version", version=f"workup {__version__}")
+    parser.add_argument("--database-url", metavar="URL", help="database to use")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    commands.add_parser("gui", help="start the application window")
+
+    workflows = commands.add_parser("workflows", help="list or validate workflow files")
+    workflow_commands = workflows.add_subparsers(dest="action", metavar="ACTION", required=True)
+    workflow_commands.add_parser("list", help="id, version, title and file of each workflow")
+    validate = workflow_commands.add_parser("validate", help="check workflow files")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    sheet = commands.add_parser("sheet", help="blank printable workup sheet")
+    sheet.add_argument("workflow_id", metavar="WORKFLOW_ID")
+    _pdf_options(sheet)
+
+    export = commands.add_parser("export", help="PDF summary of one encounter, or of many")
+    export.add_argument("encounter_id", nargs="?", type=_positive_int, metavar="ENCOUNTER_ID")
+    export.add_argument("--all", action="store_true", help="export every encounter into --out")
+    export.add_argument("--since", type=_day, metavar="DATE", help="with --all: changed since")
+    _pdf_options(export)
+
+    encounters = commands.add_parser("encounters", help="list, import or export encounters")
+    encounter_commands = encounters.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = encounter_commands.add_parser("list", help="id, patient, workflow, status, updated")
+    listing.add_argument("--search", default="", metavar="TEXT")
+    listing.add_argument("--limit", type=_positive_int, default=1000, metavar="N")
+    importing = encounter_commands.add_parser("import", help="import a JSON encounter document")
+    importing.add_argument("file", type=Path, metavar="F.json")
+    exporting = encounter_commands.add_parser("export", help="export a JSON encounter document")
+    exporting.add_argument("encounter_id", type=_positive_int, metavar="ENCOUNTER_ID")
+    exporting.add_argument("--out", type=Path, required=True, metavar="F.json")
+
+    db = commands.add_parser("db", help="database schema and checks")
+    db_commands = db.add_subparsers(dest="action", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="create or upgrade the schema")
+    db_commands.add_parser("check", help="check integrity, schema and audit chain")
+
+    audit = commands.add_parser("audit", help="audit trail")
+    audit_commands = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
+    audit_commands.add_parser("verify", help="check the audit chain")
+
+    fhir = commands.add_parser("fhir", help="FHIR R4 export")
+    fhir_commands = fhir.add_subparsers(dest="action", metavar="ACTION", required=True)
+    fhir_export = fhir_commands.add_parser("export", help="an encounter as a FHIR Bundle")
+    fhir_export.add_argument("encounter_id", type=_positive_int, metavar="ENCOUNTER_ID")
+    fhir_export.add_argument("--out", type=Path, required=True, metavar="F.json")
+    questionnaire = fhir_commands.add_parser("questionnaire", help="a workflow as Questionnaire")
+    questionnaire.add_argument("workflow_id", metavar="WORKFLOW_ID")
+    questionnaire.add_argument("--out", type=Path, required=True, metavar="F.json")
+    return parser
+
+
+def _pdf_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, required=True, metavar="F.pdf")
+    parser.add_argument("--lang", choices=("en", "ru"), help="language (default: the setting)")
+    parser.add_argument("--paper", choices=("A4", "Letter"), help="paper size (default: A4)")
+
+
+class _Context:
+    """What a command needs: settings, streams, and a service opened on first use."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+        from app.config import ConfigError, load_settings
+
+        self.args = args
+        self.out = out
+        self.err = err
+        try:
+            self.settings = load_settings()
+        except ConfigError as error:
+            raise CommandError(str(error)) from error
+        self._service: object | None = None
+
+    def service(self) -> services.WorkupService:
+        if self._service is None:
+            self._service = services.WorkupService.open(self.settings, self.args.database_url)
+        assert isinstance(self._service, services.WorkupService)
+        return self._service
+
+    def database_url(self) -> str:
+        from app.config import resolve_database_url
+
+        return resolve_database_url(self.args.database_url, self.settings)
+
+    def close(self) -> None:
+        if isinstance(self._service, services.WorkupService):
+            self._service.close()
+
+
+def _cmd_workflows(context: _Context) -> int:
+    args = context.args
+    if args.action == "validate":
+        problems = services.workflow_file_problems(list(args.files))
+        for line in problems:
+            print(line, file=context.out)
+        if problems:
+            return EXIT_USAGE
+        for path in args.files:
+            print(f"{path}: valid", file=context.out)
+        return EXIT_OK
+    catalog = services.load_catalog(context.settings)
+    for workflow_id, workflow in sorted(catalog.workflows.items()):
+        source = catalog.sources.get(workflow_id, "")
+        print(
+            f"{workflow_id}\t{workflow.version}\t{workflow.title.en}\t{source}", file=context.out
+        )
+    for problem in catalog.problems:
+        print(f"workup: broken workflow file: {problem}", file=context.err)
+    return EXIT_OK
+
+
+def _lang(context: _Context) -> str:
+    return str(context.args.lang or context.settings.language or "en")
+
+
+def _cmd_sheet(context: _Context) -> int:
+    args = context.args
+    service = context.service()
+    data = service.sheet_pdf(args.workflow_id, _lang(context), args.paper)
+    service.write_pdf(args.out, data)
+    print(args.out, file=context.out)
+    return EXIT_OK
+
+
+def _cmd_export(context: _Context) -> int:
+    args = context.args
+    if args.all == (args.encounter_id is not None):
+        raise CommandError("workup export: give either ENCOUNTER_ID or --all", EXIT_USAGE)
+    if args.since and not args.all:
+        raise CommandError("workup export: --since goes with --all", EXIT_USAGE)
+    service = context.service()
+    if not args.all:
+        data = service.summary_pdf(args.encounter_id, args.lang, args.paper)
+        service.write_pdf(args.out, data)
+        print(args.out, file=context.out)
+        return EXIT_OK
+    folder: Path = args.out
+    if not folder.is_dir():
+        raise CommandError(f"workup export: {folder} is not an existing folder")
+    since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
+    ids = service.encounter_ids_since(since)
+    progress = _Progress(len(ids), context.err)
+    for number, encounter_id in enumerate(ids, start=1):
+        data = service.summary_pdf(encounter_id, args.lang, args.paper)
+        service.write_pdf(folder / f"encounter-{encounter_id}.pdf", data)
+        progress.show(number)
+    progress.finish()
+    print(f"{len(ids)} summaries written to {folder}", file=context.out)
+    return EXIT_OK
+
+
+class _Progress:
+    """A one-line progress bar on a terminal; nothing when the stream is not one."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.stream = stream
+        self.enabled = total > 0 and stream.isatty()
+
+    def show(self, done: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = width * done // self.total
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r[{bar}] {done}/{self.total}")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+
+
+def _cmd_encounters(context: _Context) -> int:
+    args = context.args
+    service = context.service()
+    if args.action == "list":
+        for summary in service.list_encounters(args.search, limit=args.limit):
+            updated = summary.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            print(
+                f"{summary.id}\t{summary.patient_name}\t{summary.workflow_id}"
+                f"\t{summary.status.value}\t{updated}",
+                file=context.out,
+            )
+        return EXIT_OK
+    if args.action == "import":
+        try:
+            text = args.file.read_bytes()
+        except OSError as error:
+            raise CommandError(f"cannot read {args.file}: {error.strerror}") from error
+        encounter_id = service.import_document(text, actor="import")
+        print(encounter_id, file=context.out)
+        return EXIT_OK
+    document = service.export_document(args.encounter_id)
+    _write(args.out, document.encode("utf-8"))
+    print(args.out, file=context.out)
+    return EXIT_OK
+
+
+def _write(path: Path, data: bytes) -> None:
+    from app.fileio import FileWriteError, write_atomically
+
+    try:
+        write_atomically(path, data)
+    except FileWriteError as error:
+        raise CommandError(str(error)) from error
+
+
+def _cmd_db(context: _Context) -> int:
+    url = context.database_url()
+    if context.args.action == "upgrade":
+        before, after = services.upgrade_database(url)
+        if before == after:
+            print(f"schema is up to date ({after})", file=context.out)
+        else:
+            print(f"schema upgraded from {before or 'empty'} to {after}", file=context.out)
+        return EXIT_OK
+    report = services.check_database(url)
+    print(f"database: {report.label}", file=context.out)
+    print(f"schema: {report.revision or 'none'}", file=context.out)
+    if report.audit is not None:
+        print(f"audit events: {report.audit.events}", file=context.out)
+    if report.problems:
+        raise CommandError(f"{report.label}: {report.problems[0]}")
+    print("ok", file=context.out)
+    return EXIT_OK
+
+
+def _cmd_audit(context: _Context) -> int:
+    result = context.service().verify_audit()
+    if not result.ok:
+        raise CommandError(f"audit chain broken at {result.first_problem}")
+    print(f"audit chain intact: {result.events} events", file=context.out)
+    return EXIT_OK
+
+
+def _cmd_fhir(context: _Context) -> int:
+    raise CommandError("workup fhir: FHIR export is not available in this version", EXIT_USAGE)
+
+
+def _cmd_gui(context: _Context) -> int:
+    from app.main import run_gui
+
+    return run_gui(context.args.database_url)
+
+
+COMMANDS: dict[str, Callable[[_Context], int]] = {
+    "gui": _cmd_gui,
+    "workflows": _cmd_workflows,
+    "sheet": _cmd_sheet,
+    "export": _cmd_export,
+    "encounters": _cmd_encounters,
+    "db": _cmd_db,
+    "audit": _cmd_audit,
+    "fhir": _cmd_fhir,
+}
+
+
+def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """Run one command; every failure becomes one line on `err` and a non-zero code."""
+    context: _Context | None = None
+    try:
+        args = build_parser().parse_args(list(argv))
+        context = _Context(args, out, err)
+        return COMMANDS[args.command or "gui"](context)
+    except CommandError as error:
+        print(_one_line(str(error)), file=err)
+        return error.code
+    except services.ServiceError as error:
+        print(f"workup: {_one_line(str(error))}", file=err)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("workup: interrupted", file=err)
+        return 130
+    except Exception as error:  # the last guard: a user never sees a traceback
+        from app.config import setup_logging
+
+        log = setup_logging()
+        logging.getLogger("app.cli").exception("unexpected error in a command")
+        where = f"; details are in {log}" if log else ""
+        print(f"workup: internal error ({type(error).__name__}){where}", file=err)
+        return EXIT_FAILURE
+    finally:
+        if context is not None:
+            context.close()
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split()) or "failed"
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Console-script entry point."""
+    code = run(sys.argv[1:] if argv is None else argv, sys.stdout, sys.stderr)
+    sys.exit(code)
+

@@ -1,0 +1,54 @@
+"""Atomic file writes: a temporary file in the destination folder, then a rename."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+
+class FileWriteError(Exception):
+    """A file could not be written; nothing was left at the destination."""
+
+
+_ADVICE = {
+    errno.ENOENT: "the folder does not exist; choose an existing folder",
+    errno.EACCES: "permission denied; choose a folder you may write to",
+    errno.EPERM: "permission denied; choose a folder you may write to",
+    errno.EROFS: "the disk is read-only; choose another folder",
+    errno.ENOSPC: "the disk is full; free some space or choose another disk",
+    errno.EDQUOT: "the disk quota is exhausted; free some space",
+    errno.EFBIG: "the file is too large for this disk",
+    errno.EISDIR: "a folder has that name; choose a file name",
+    errno.ENOTDIR: "part of the path is not a folder",
+}
+
+
+def describe_os_error(path: Path, error: OSError) -> str:
+    """A one-line message naming the file, what went wrong and what to do."""
+    advice = _ADVICE.get(error.errno or 0, error.strerror or str(error))
+    return f"cannot write {path}: {advice}"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` durably; on failure raise FileWriteError and leave no file."""
+    path = Path(path)
+    if path.is_dir():
+        raise FileWriteError(describe_os_error(path, IsADirectoryError(errno.EISDIR, "")))
+    temporary: str | None = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as error:
+        raise FileWriteError(describe_os_error(path, error)) from error
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)

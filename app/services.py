@@ -1,0 +1,525 @@
+"""Use cases of the application, free of Qt: the GUI and the CLI both call these."""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from app.catalog import Catalog, CatalogError, WorkflowFileError, parse_workflow
+from app.config import Settings, resolve_database_url, resolve_workflow_dirs
+from app.domain.encounter import (
+    AuditEvent,
+    Encounter,
+    EncounterSummary,
+    OrderState,
+    OrderStatus,
+    Patient,
+    SectionCompletion,
+    missing_required,
+    section_completion,
+)
+from app.domain.errors import AnswerError, DomainError
+from app.domain.values import AnswerValue, to_json, validate_answer
+from app.domain.workflow import Item, Section, Workflow
+from app.storage import (
+    UNSET,
+    AuditVerification,
+    Database,
+    Repository,
+    check_schema,
+    current_revision,
+    integrity_check,
+    open_database,
+)
+from app.storage import errors as storage_errors
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Clock = Callable[[], datetime]
+LANGUAGES = ("en", "ru")
+
+
+class ServiceError(Exception):
+    """Base of the errors the services report; the message is meant for the user."""
+
+
+class InvalidInputError(ServiceError):
+    """What the user entered cannot be accepted."""
+
+
+class NotFoundError(ServiceError):
+    """The patient, encounter or workflow does not exist."""
+
+
+class LockedError(ServiceError):
+    """The encounter is signed and cannot be changed."""
+
+
+class UnavailableError(ServiceError):
+    """The database cannot be used (missing, damaged, unreachable, wrong schema)."""
+
+
+class ConflictError(ServiceError):
+    """Another workstation changed the same item; carries the current value and its author."""
+
+    def __init__(self, message: str, item_id: str, current: Any, updated_by: str) -> None:
+        super().__init__(message)
+        self.item_id = item_id
+        self.current = current
+        self.updated_by = updated_by
+
+
+def _translated(function: Callable[P, R]) -> Callable[P, R]:
+    """Turn storage and domain errors into service errors with the same message."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except storage_errors.ConflictError as error:
+            raise ConflictError(
+                str(error), error.item_id, error.current_json, error.updated_by
+            ) from error
+        except storage_errors.NotFoundError as error:
+            raise NotFoundError(str(error)) from error
+        except storage_errors.LockedError as error:
+            raise LockedError(str(error)) from error
+        except storage_errors.DuplicateError as error:
+            raise InvalidInputError(str(error)) from error
+        except storage_errors.StorageError as error:
+            raise UnavailableError(str(error)) from error
+        except AnswerError as error:
+            raise InvalidInputError(str(error)) from error
+        except DomainError as error:
+            raise InvalidInputError(str(error)) from error
+
+    return wrapper
+
+
+def default_workstation() -> str:
+    """This computer's name, as recorded in audit events."""
+    return os.environ.get("WORKUP_WORKSTATION") or socket.gethostname() or "workstation"
+
+
+@contextmanager
+def opened_database(url: str, *, create: bool = True) -> Iterator[Database]:
+    """Open a database for a maintenance command and close it afterwards."""
+    try:
+        database = open_database(url, create=create)
+    except storage_errors.StorageError as error:
+        raise UnavailableError(str(error)) from error
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+def upgrade_database(url: str) -> tuple[str | None, str | None]:
+    """Apply schema migrations; return the revisions before and after."""
+    from app.storage.migrate import upgrade  # Alembic is loaded only for upgrades
+
+    with opened_database(url) as database:
+        try:
+            return upgrade(database)
+        except storage_errors.StorageError as error:
+            raise UnavailableError(str(error)) from error
+
+
+@dataclass(frozen=True)
+class DatabaseReport:
+    """What `workup db check` found."""
+
+    label: str
+    revision: str | None
+    problems: list[str]
+    audit: AuditVerification | None
+
+
+def check_database(url: str) -> DatabaseReport:
+    """Check integrity, schema revision and audit chain of a database without changing it."""
+    with opened_database(url, create=False) as database:
+        try:
+            revision = current_revision(database)
+            problems = integrity_check(database)
+            try:
+                check_schema(database)
+            except storage_errors.SchemaError as error:
+                problems.append(str(error))
+                return DatabaseReport(database.label, revision, problems, None)
+            audit = Repository(database, lambda: datetime.now(UTC), "check").verify_audit()
+        except storage_errors.StorageError as error:
+            raise UnavailableError(str(error)) from error
+        if not audit.ok:
+            problems.append(f"audit chain: {audit.first_problem}")
+        return DatabaseReport(database.label, revision, problems, audit)
+
+
+def load_catalog(settings: Settings) -> Catalog:
+    """The shipped workflows and the clinic's own, with every problem found in them."""
+    return Catalog.load(resolve_workflow_dirs(settings))
+
+
+class WorkupService:
+    """The application's use cases over one database and one workflow catalog."""
+
+    def __init__(
+        self,
+        database: Database,
+        catalog: Catalog,
+        settings: Settings,
+        clock: Clock | None = None,
+        workstation: str | None = None,
+    ) -> None:
+        self.database = database
+        self.catalog = catalog
+        self.settings = settings
+        self._clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._repository = Repository(database, self._clock, workstation or default_workstation())
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        database_url: str | None = None,
+        *,
+        clock: Clock | None = None,
+        auto_upgrade: bool | None = None,
+        catalog: Catalog | None = None,
+    ) -> WorkupService:
+        """Open the configured database (creating a local SQLite schema when new)."""
+        url = resolve_database_url(database_url, settings)
+        try:
+            database = open_database(url)
+        except storage_errors.StorageError as error:
+            raise UnavailableError(str(error)) from error
+        try:
+            revision = current_revision(database)
+            upgrade_allowed = database.is_sqlite if auto_upgrade is None else auto_upgrade
+            if revision is None and upgrade_allowed:
+                from app.storage.migrate import upgrade
+
+                upgrade(database)
+            check_schema(database)
+        except storage_errors.StorageError as error:
+            database.dispose()
+            raise UnavailableError(str(error)) from error
+        return cls(database, catalog or load_catalog(settings), settings, clock)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.database.dispose()
+
+    def today(self) -> date:
+        """Today's date by the injected clock, in local time."""
+        return self._clock().astimezone().date()
+
+    # -- workflows --------------------------------------------------------------------
+
+    def workflows(self) -> list[Workflow]:
+        """The workflows that can be used for a new encounter."""
+        return sorted(self.catalog.workflows.values(), key=lambda workflow: workflow.id)
+
+    def workflow(self, workflow_id: str) -> Workflow:
+        """The current version of a workflow."""
+        try:
+            return self.catalog.get(workflow_id)
+        except KeyError:
+            raise NotFoundError(f"no workflow '{workflow_id}'") from None
+
+    def _resolve_snapshot(self, content_hash: str, source_text: str) -> Workflow:
+        for workflow in self.catalog.workflows.values():
+            if workflow.content_hash == content_hash:
+                return workflow
+        try:
+            return parse_workflow(source_text, f"snapshot {content_hash[:12]}")
+        except CatalogError as error:
+            raise storage_errors.StorageError(
+                f"the stored workflow snapshot {content_hash[:12]} cannot be read: {error}"
+            ) from error
+
+    # -- patients ---------------------------------------------------------------------
+
+    @_translated
+    def create_patient(
+        self, family_name: str, given_name: str, birth_date: date, chart_number: str = ""
+    ) -> Patient:
+        """Register a patient after checking the entries."""
+        if not family_name.strip():
+            raise InvalidInputError("the family name is empty")
+        if not given_name.strip():
+            raise InvalidInputError("the given name is empty")
+        if birth_date > self.today():
+            raise InvalidInputError("the date of birth is in the future")
+        if birth_date.year < 1900:
+            raise InvalidInputError("the date of birth is before 1900")
+        if len(chart_number.strip()) > 64:
+            raise InvalidInputError("the chart number is longer than 64 characters")
+        if chart_number.strip() and self._repository.find_patient_by_chart(chart_number):
+            raise InvalidInputError(f"chart number {chart_number.strip()} is already in use")
+        return self._repository.add_patient(family_name, given_name, birth_date, chart_number)
+
+    @_translated
+    def find_patients(self, text: str, limit: int = 50) -> list[Patient]:
+        """Patients whose name or chart number starts with `text`."""
+        return self._repository.find_patients(text, limit)
+
+    @_translated
+    def patient(self, patient_id: int) -> Patient:
+        """One patient."""
+        return self._repository.get_patient(patient_id)
+
+    # -- encounters -------------------------------------------------------------------
+
+    @_translated
+    def start_encounter(
+        self, patient_id: int, workflow_id: str, clinician: str, language: str | None = None
+    ) -> Encounter:
+        """Start a draft workup pinned to the current version of the workflow."""
+        if not clinician.strip():
+            raise InvalidInputError("the clinician's name is empty")
+        language = language or self.settings.language
+        if language not in LANGUAGES:
+            raise InvalidInputError(f"unknown language '{language}'")
+        workflow = self.workflow(workflow_id)
+        initial: dict[str, Any] = {}
+        if workflow.has_item("visit_date"):
+            initial["visit_date"] = self.today().isoformat()
+        if workflow.has_item("visit_clinician"):
+            initial["visit_clinician"] = clinician.strip()
+        encounter_id = self._repository.create_encounter(
+            patient_id, workflow, clinician.strip(), language, initial
+        )
+        return self.encounter(encounter_id)
+
+    @_translated
+    def encounter(self, encounter_id: int) -> Encounter:
+        """The whole encounter."""
+        return self._repository.load_encounter(encounter_id, self._resolve_snapshot)
+
+    @_translated
+    def encounter_workflow(self, encounter_id: int) -> Workflow:
+        """The workflow snapshot the encounter was recorded against."""
+        return self._repository.encounter_workflow(encounter_id, self._resolve_snapshot)
+
+    def _item(self, encounter_id: int, item_id: str) -> Item:
+        workflow = self._repository.encounter_workflow(encounter_id, self._resolve_snapshot)
+        if not workflow.has_item(item_id):
+            raise InvalidInputError(f"the workflow has no item '{item_id}'")
+        return workflow.item(item_id)
+
+    @_translated
+    def set_answer(
+        self,
+        encounter_id: int,
+        item_id: str,
+        value: AnswerValue | None,
+        actor: str,
+        base: AnswerValue | None | object = UNSET,
+    ) -> int:
+        """Record one answer durably (None clears it); return the encounter's revision.
+
+        Give `base` (the value this workstation last showed) to be told of a conflict
+        rather than overwrite another workstation's change.
+        """
+        item = self._item(encounter_id, item_id)
+        if item.is_order:
+            raise InvalidInputError(f"item {item_id} is an order; set its order state")
+        stored: Any = None
+        if value is not None:
+            stored = to_json(item, validate_answer(item, value, self.today()))
+        base_json: Any = base
+        if base is not UNSET:
+            base_json = None if base is None else to_json(item, base)  # type: ignore[arg-type]
+        return self._repository.set_answer(encounter_id, item_id, stored, actor, base_json)
+
+    @_translated
+    def set_order(
+        self, encounter_id: int, item_id: str, state: OrderState | None, actor: str
+    ) -> int:
+        """Record an order's state, date and note (None clears it)."""
+        item = self._item(encounter_id, item_id)
+        if not item.is_order:
+            raise InvalidInputError(f"item {item_id} is not an order")
+        if state is not None:
+            if len(state.note) > 100_000:
+                raise InvalidInputError("the note is longer than 100000 characters")
+            if state.status is OrderStatus.DONE_ELSEWHERE and state.date and (
+                state.date > self.today()
+            ):
+                raise InvalidInputError("the date it was done is in the future")
+        return self._repository.set_order(encounter_id, item_id, state, actor)
+
+    @_translated
+    def set_language(self, encounter_id: int, language: str, actor: str) -> int:
+        """Set the language of the encounter's PDFs."""
+        if language not in LANGUAGES:
+            raise InvalidInputError(f"unknown language '{language}'")
+        return self._repository.set_language(encounter_id, language, actor)
+
+    def completion(self, encounter: Encounter) -> list[SectionCompletion]:
+        """Answered / required counts per section."""
+        workflow = self.encounter_workflow(encounter.id or 0)
+        return [
+            section_completion(workflow, section, encounter.answers, encounter.orders)
+            for section in workflow.sections
+        ]
+
+    def missing_required(self, encounter: Encounter) -> list[tuple[Section, Item]]:
+        """Required items not answered yet, in document order."""
+        workflow = self.encounter_workflow(encounter.id or 0)
+        return missing_required(workflow, encounter.answers, encounter.orders)
+
+    @_translated
+    def finalize(self, encounter_id: int, signed_by: str) -> Encounter:
+        """Sign the encounter (or its open addendum); afterwards it is read-only."""
+        if not signed_by.strip():
+            raise InvalidInputError("the signing clinician's name is empty")
+        encounter = self.encounter(encounter_id)
+        missing = self.missing_required(encounter)
+        if missing:
+            names = ", ".join(item.id for _section, item in missing[:5])
+            raise InvalidInputError(
+                f"{len(missing)} required item(s) are not answered yet: {names}"
+            )
+        self._repository.finalize(encounter_id, signed_by.strip())
+        return self.encounter(encounter_id)
+
+    @_translated
+    def amend(self, encounter_id: int, reason: str, actor: str) -> Encounter:
+        """Open an addendum with a reason; the encounter becomes editable until it is signed."""
+        if not reason.strip():
+            raise InvalidInputError("an amendment needs a reason")
+        self._repository.amend(encounter_id, reason.strip(), actor)
+        return self.encounter(encounter_id)
+
+    @_translated
+    def list_encounters(
+        self, search: str = "", limit: int = 100, offset: int = 0
+    ) -> list[EncounterSummary]:
+        """Encounters matching name, chart number or date, most recently changed first."""
+        return self._repository.list_encounters(search, limit, offset)
+
+    @_translated
+    def count_encounters(self, search: str = "") -> int:
+        """How many encounters match `search`."""
+        return self._repository.count_encounters(search)
+
+    @_translated
+    def encounter_ids_since(self, since: datetime | None) -> list[int]:
+        """Encounters changed since `since` (all when None)."""
+        return self._repository.encounter_ids_since(since)
+
+    # -- audit ------------------------------------------------------------------------
+
+    @_translated
+    def audit_events(self, encounter_id: int) -> list[AuditEvent]:
+        """The encounter's history of changes."""
+        return self._repository.audit_events(encounter_id)
+
+    @_translated
+    def verify_audit(self) -> AuditVerification:
+        """Check the whole audit chain."""
+        return self._repository.verify_audit()
+
+    # -- documents --------------------------------------------------------------------
+
+    @_translated
+    def export_document(self, encounter_id: int) -> str:
+        """The encounter as a JSON document (see docs/encounter-document.md)."""
+        from app.interop import dumps, encounter_to_document
+
+        encounter = self.encounter(encounter_id)
+        workflow = self.encounter_workflow(encounter_id)
+        return dumps(encounter_to_document(encounter, workflow))
+
+    @_translated
+    def import_document(self, text: str | bytes, actor: str) -> int:
+        """Store an encounter from a JSON document; return its new id."""
+        from app.interop import InteropError, document_to_encounter, loads
+
+        def parse(source: str) -> Workflow:
+            return parse_workflow(source, "document workflow")
+
+        try:
+            encounter, workflow = document_to_encounter(loads(text), parse)
+        except InteropError as error:
+            raise InvalidInputError(str(error)) from error
+        return self._repository.import_encounter(encounter, workflow, actor)
+
+    # -- PDFs -------------------------------------------------------------------------
+
+    def _clinic(self) -> Any:
+        from app.report import ClinicInfo
+
+        return ClinicInfo(name=self.settings.clinic_name, address=self.settings.clinic_address)
+
+    def _paper(self, paper: str | None) -> str:
+        return paper or self.settings.paper_size or "A4"
+
+    @_translated
+    def summary_pdf(
+        self, encounter_id: int, language: str | None = None, paper: str | None = None
+    ) -> bytes:
+        """The PDF summary of an encounter (with the patient's instruction pages)."""
+        from app.report import summary_pdf
+
+        encounter = self.encounter(encounter_id)
+        workflow = self.encounter_workflow(encounter_id)
+        include = encounter.answers.get("export_instructions", True) is not False
+        return summary_pdf(
+            workflow,
+            encounter,
+            self._clinic(),
+            _language(language or encounter.language),
+            self._clock(),
+            paper=self._paper(paper),
+            include_instructions=bool(include),
+        )
+
+    def sheet_pdf(self, workflow_id: str, language: str, paper: str | None = None) -> bytes:
+        """A blank printable workup sheet."""
+        from app.report import sheet_pdf
+
+        return sheet_pdf(
+            self.workflow(workflow_id), self._clinic(), _language(language), self._paper(paper)
+        )
+
+    def write_pdf(self, path: Path, data: bytes) -> None:
+        """Write a PDF atomically; a failure leaves no partial file."""
+        from app.report import ReportError, write_pdf_atomically
+
+        try:
+            write_pdf_atomically(path, data)
+        except ReportError as error:
+            raise ServiceError(str(error)) from error
+
+
+def _language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise InvalidInputError(f"unknown language '{language}'; use en or ru")
+    return language
+
+
+def workflow_file_problems(paths: list[Path]) -> list[str]:
+    """Every problem of the given workflow files, one line each (empty when all are valid)."""
+    from app.catalog import load_workflow_file
+
+    problems: list[str] = []
+    for path in paths:
+        try:
+            load_workflow_file(path)
+        except WorkflowFileError as error:
+            problems.extend(str(problem) for problem in error.problems)
+    return problems
+
+
+def with_settings(settings: Settings, **changes: str) -> Settings:
+    """A copy of `settings` with some values changed."""
+    return replace(settings, **changes)

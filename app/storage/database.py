@@ -1,0 +1,253 @@
+"""Opening the database: SQLite file checks and pragmas, engines, session factories, schema."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.storage.errors import (
+    DatabaseCorruptError,
+    DatabaseUnavailableError,
+    SchemaError,
+)
+
+# Alembic revisions in order; the last is the schema this code writes. A test keeps this
+# list equal to the revisions in app/storage/migrations/versions.
+REVISIONS: tuple[str, ...] = ("0001",)
+HEAD_REVISION = REVISIONS[-1]
+SessionFactory = sessionmaker[Session]
+
+
+@dataclass
+class Database:
+    """An opened database: engines and session factories for reading and for writing."""
+
+    url: str
+    engine: Engine
+    read_factory: SessionFactory
+    write_factory: SessionFactory
+    sqlite_path: Path | None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this is a SQLite database."""
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def label(self) -> str:
+        """The database as it may be shown to a user (no password)."""
+        if self.sqlite_path is not None:
+            return str(self.sqlite_path)
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+        write_engine = self.write_factory.kw.get("bind")
+        if isinstance(write_engine, Engine) and write_engine is not self.engine:
+            write_engine.dispose()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, or None for other databases and in-memory SQLite."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _preflight_sqlite(path: Path) -> str | None:
+    """Check an existing file without changing it; return its schema revision."""
+    if not os.access(path, os.R_OK):
+        raise DatabaseUnavailableError(
+            f"{path}: the database file cannot be read; check its permissions"
+        )
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as error:
+        raise DatabaseUnavailableError(f"{path}: cannot open the database ({error})") from error
+    try:
+        rows = connection.execute("PRAGMA quick_check").fetchall()
+        if [row[0] for row in rows] != ["ok"]:
+            detail = "; ".join(str(row[0]) for row in rows[:3])
+            raise DatabaseCorruptError(
+                f"{path}: the database failed its integrity check ({detail}); the file was "
+                "left untouched: restore it from a backup"
+            )
+        tables = {
+            row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if "alembic_version" not in tables:
+            return None
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None
+    except sqlite3.DatabaseError as error:
+        message = str(error)
+        if "locked" in message or "busy" in message:
+            raise DatabaseUnavailableError(
+                f"{path}: the database is locked by another program; close it and try again"
+            ) from error
+        raise DatabaseCorruptError(
+            f"{path}: not a readable workup database ({message}); the file was left "
+            "untouched: check the path or restore it from a backup"
+        ) from error
+    finally:
+        connection.close()
+
+
+def _create_sqlite_file(path: Path, create_dirs: bool) -> None:
+    if not path.parent.is_dir():
+        if not create_dirs:
+            raise DatabaseUnavailableError(
+                f"{path}: the folder {path.parent} does not exist; create it or choose "
+                "another database location"
+            )
+        try:
+            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        except OSError as error:
+            raise DatabaseUnavailableError(
+                f"{path}: cannot create the folder {path.parent} ({error.strerror})"
+            ) from error
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as error:
+        raise DatabaseUnavailableError(
+            f"{path}: cannot create the database file ({error.strerror})"
+        ) from error
+    os.close(descriptor)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.close()
+
+
+def _begin_with(statement: str) -> Callable[[Any], None]:
+    def begin(connection: Any) -> None:
+        connection.exec_driver_sql(statement)
+
+    return begin
+
+
+def open_database(url: str, *, create: bool = True, create_dirs: bool = True) -> Database:
+    """Open `url`, checking a SQLite file first and leaving it untouched if it is damaged.
+
+    Writes to SQLite take the write lock at BEGIN (BEGIN IMMEDIATE), so concurrent
+    writers queue instead of failing half-way; reads use a plain deferred BEGIN.
+    """
+    path = sqlite_file(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise DatabaseUnavailableError(f"{url!r} is not a database URL") from error
+    if path is not None:
+        path = path.expanduser().absolute()
+        url = parsed.set(database=str(path)).render_as_string(hide_password=False)
+        if path.exists():
+            if path.is_dir():
+                raise DatabaseUnavailableError(f"{path}: is a folder, not a database file")
+            revision = _preflight_sqlite(path)
+            if revision is not None and revision not in REVISIONS:
+                raise SchemaError(_newer_schema_message(str(path), revision))
+            if not os.access(path, os.W_OK):
+                raise DatabaseUnavailableError(
+                    f"{path}: the database file is read-only; give your user write "
+                    "permission to it (and its folder) and start again"
+                )
+        elif create:
+            _create_sqlite_file(path, create_dirs)
+        else:
+            raise DatabaseUnavailableError(f"{path}: no database file here")
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _begin_with("BEGIN"))
+            write_engine = create_engine(url)
+            event.listen(write_engine, "connect", _sqlite_pragmas)
+            event.listen(write_engine, "begin", _begin_with("BEGIN IMMEDIATE"))
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+            write_engine = engine
+    except (ArgumentError, ImportError, SQLAlchemyError) as error:
+        raise DatabaseUnavailableError(f"cannot use the database {url!r}: {error}") from error
+    return Database(
+        url=url,
+        engine=engine,
+        read_factory=sessionmaker(engine, expire_on_commit=False),
+        write_factory=sessionmaker(write_engine, expire_on_commit=False),
+        sqlite_path=path,
+    )
+
+
+def _newer_schema_message(label: str, revision: str) -> str:
+    return (
+        f"{label}: the database was written by a newer version of the application "
+        f"(schema {revision}); update the application. The database was left untouched"
+    )
+
+
+def current_revision(database: Database) -> str | None:
+    """The schema revision stored in the database (None when it has no schema yet)."""
+    try:
+        with database.engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailableError(f"{database.label}: {_short(error)}") from error
+    return str(row[0]) if row else None
+
+
+def check_schema(database: Database) -> str:
+    """Raise SchemaError unless the schema is exactly the one this code writes."""
+    revision = current_revision(database)
+    if revision == HEAD_REVISION:
+        return revision
+    if revision is None:
+        raise SchemaError(f"{database.label}: the database has no schema; run 'workup db upgrade'")
+    if revision in REVISIONS:
+        raise SchemaError(
+            f"{database.label}: the database schema {revision} is older than {HEAD_REVISION}; "
+            "run 'workup db upgrade'"
+        )
+    raise SchemaError(_newer_schema_message(database.label, revision))
+
+
+def integrity_check(database: Database) -> list[str]:
+    """Problems found by the database's own full check (empty when all is well)."""
+    if not database.is_sqlite:
+        return []
+    with database.engine.connect() as connection:
+        rows = connection.exec_driver_sql("PRAGMA integrity_check").fetchall()
+        foreign = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    problems = [str(row[0]) for row in rows if row[0] != "ok"]
+    problems += [f"foreign key violation in {row[0]} row {row[1]}" for row in foreign]
+    return problems
+
+
+def _short(error: BaseException) -> str:
+    message = str(getattr(error, "orig", None) or error)
+    return message.strip().splitlines()[0] if message.strip() else type(error).__name__

@@ -1,0 +1,41 @@
+"""Schema upgrades through Alembic (imported only when a schema change is needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.storage.database import Database, current_revision
+from app.storage.errors import DatabaseUnavailableError
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def script_revisions() -> list[str]:
+    """The revisions in the migrations folder, oldest first."""
+    script = ScriptDirectory.from_config(_config())
+    return [revision.revision for revision in reversed(list(script.walk_revisions()))]
+
+
+def upgrade(database: Database, target: str = "head") -> tuple[str | None, str | None]:
+    """Apply the migrations up to `target`; return the revisions before and after."""
+    before = current_revision(database)
+    config = _config()
+    try:
+        with database.write_factory.kw["bind"].connect() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, target)
+            connection.commit()
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailableError(f"{database.label}: upgrade failed: {error}") from error
+    return before, current_revision(database)

@@ -1,0 +1,846 @@
+"""Repository: the storage operations the services use; takes and returns domain objects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.domain.encounter import (
+    Addendum,
+    AuditEvent,
+    Encounter,
+    EncounterStatus,
+    EncounterSummary,
+    OrderState,
+    OrderStatus,
+    Patient,
+)
+from app.domain.errors import AnswerError
+from app.domain.values import AnswerValue, from_json, to_json
+from app.domain.workflow import Workflow
+from app.storage.database import Database
+from app.storage.errors import (
+    ConflictError,
+    DatabaseUnavailableError,
+    DuplicateError,
+    LockedError,
+    NotFoundError,
+    StorageError,
+)
+from app.storage.models import (
+    AddendumRow,
+    AnswerRow,
+    AuditHeadRow,
+    AuditRow,
+    EncounterRow,
+    OrderRow,
+    PatientRow,
+    SnapshotRow,
+)
+
+GENESIS_HASH: Final = "0" * 64
+Clock = Callable[[], datetime]
+WorkflowResolver = Callable[[str, str], Workflow]
+"""Turns (content hash, definition text) of a snapshot into a Workflow."""
+
+
+class _Unset:
+    """Marks a conflict check that is not wanted."""
+
+
+UNSET: Final = _Unset()
+LOCKED_STATES = (EncounterStatus.FINALIZED.value, EncounterStatus.AMENDED.value)
+
+
+def utc(value: datetime) -> datetime:
+    """`value` as an aware UTC datetime (SQLite returns naive UTC values)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def search_key(text: str) -> str:
+    """The case-folded, space-normalised form names are searched by."""
+    return " ".join(text.casefold().split())
+
+
+def _prefix_range(column: Any, prefix: str) -> Any:
+    return (column >= prefix) & (column < prefix + "\U0010ffff")
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def event_hash(prev_hash: str, row: AuditRow) -> str:
+    """The chained hash of an audit event: its fields and the hash of the event before."""
+    fields = [
+        prev_hash,
+        row.encounter_id,
+        utc(row.at).isoformat(),
+        row.actor,
+        row.workstation,
+        row.action,
+        row.item_id,
+        row.old_json,
+        row.new_json,
+    ]
+    return hashlib.sha256(_dump(fields).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """The result of checking the audit chain."""
+
+    events: int
+    first_problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the chain is intact."""
+        return self.first_problem is None
+
+
+class Repository:
+    """Every read and write of the workup database goes through here."""
+
+    def __init__(self, database: Database, clock: Clock, workstation: str) -> None:
+        self._database = database
+        self._clock = clock
+        self._workstation = workstation
+        self._workflows: dict[str, Workflow] = {}
+
+    # -- sessions ---------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        try:
+            with self._database.write_factory.begin() as session:
+                yield session
+        except IntegrityError as error:
+            raise self._translate(error) from error
+        except DBAPIError as error:
+            raise self._translate(error) from error
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        try:
+            with self._database.read_factory() as session:
+                yield session
+        except DBAPIError as error:
+            raise self._translate(error) from error
+
+    def _translate(self, error: SQLAlchemyError) -> StorageError:
+        message = str(getattr(error, "orig", error))
+        if "encounter is finalized" in message:
+            return LockedError("the encounter is finalized; open an amendment to change it")
+        if "append-only" in message or "addendum is signed" in message:
+            return LockedError(message.splitlines()[0])
+        if isinstance(error, IntegrityError):
+            if "chart_number" in message:
+                return DuplicateError("a patient with this chart number already exists")
+            if "uid" in message:
+                return DuplicateError("this encounter is already in the database")
+            return StorageError(f"the database refused the change: {message.splitlines()[0]}")
+        first = message.strip().splitlines()[0] if message.strip() else type(error).__name__
+        return DatabaseUnavailableError(f"{self._database.label}: {first}")
+
+    def _now(self) -> datetime:
+        return utc(self._clock())
+
+    # -- patients ---------------------------------------------------------------------
+
+    def add_patient(
+        self, family_name: str, given_name: str, birth_date: date, chart_number: str
+    ) -> Patient:
+        """Store a new patient and return it with its id."""
+        row = PatientRow(
+            family_name=family_name.strip(),
+            given_name=given_name.strip(),
+            birth_date=birth_date,
+            chart_number=chart_number.strip() or None,
+            name_key=search_key(f"{family_name} {given_name}"),
+            given_key=search_key(given_name),
+            created_at=self._now(),
+        )
+        with self._write() as session:
+            session.add(row)
+            session.flush()
+            return _patient(row)
+
+    def get_patient(self, patient_id: int) -> Patient:
+        """The patient with `patient_id`."""
+        with self._read() as session:
+            row = session.get(PatientRow, patient_id)
+            if row is None:
+                raise NotFoundError(f"no patient with id {patient_id}")
+            return _patient(row)
+
+    def find_patient_by_chart(self, chart_number: str) -> Patient | None:
+        """The patient with this chart number, if any."""
+        with self._read() as session:
+            row = session.scalars(
+                select(PatientRow).where(PatientRow.chart_number == chart_number.strip())
+            ).first()
+            return _patient(row) if row else None
+
+    def find_patients(self, text: str, limit: int = 50) -> list[Patient]:
+        """Patients whose name or chart number starts with `text`, by name."""
+        key = search_key(text)
+        query = select(PatientRow).order_by(PatientRow.name_key, PatientRow.id).limit(limit)
+        if key:
+            query = query.where(
+                or_(
+                    _prefix_range(PatientRow.name_key, key),
+                    _prefix_range(PatientRow.given_key, key),
+                    _prefix_range(PatientRow.chart_number, text.strip()),
+                )
+            )
+        with self._read() as session:
+            return [_patient(row) for row in session.scalars(query)]
+
+    # -- workflow snapshots -----------------------------------------------------------
+
+    def ensure_snapshot(self, workflow: Workflow) -> int:
+        """The id of the stored snapshot of `workflow`, storing it when new."""
+        with self._write() as session:
+            return self._snapshot_id(session, workflow)
+
+    def _snapshot_id(self, session: Session, workflow: Workflow) -> int:
+        existing = session.scalars(
+            select(SnapshotRow.id).where(SnapshotRow.content_hash == workflow.content_hash)
+        ).first()
+        if existing is not None:
+            return existing
+        row = SnapshotRow(
+            workflow_id=workflow.id,
+            version=workflow.version,
+            content_hash=workflow.content_hash,
+            source_text=workflow.source_text,
+            created_at=self._now(),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+    def snapshot_source(self, content_hash: str) -> str:
+        """The definition text of the snapshot with `content_hash`."""
+        with self._read() as session:
+            source = session.scalars(
+                select(SnapshotRow.source_text).where(SnapshotRow.content_hash == content_hash)
+            ).first()
+        if source is None:
+            raise NotFoundError(f"no workflow snapshot {content_hash[:12]}")
+        return source
+
+    # -- encounters -------------------------------------------------------------------
+
+    def create_encounter(
+        self,
+        patient_id: int,
+        workflow: Workflow,
+        clinician: str,
+        language: str,
+        initial_answers: dict[str, Any],
+    ) -> int:
+        """Start a draft encounter pinned to `workflow`; answers are JSON values."""
+        now = self._now()
+        with self._write() as session:
+            if session.get(PatientRow, patient_id) is None:
+                raise NotFoundError(f"no patient with id {patient_id}")
+            row = EncounterRow(
+                uid=str(uuid.uuid4()),
+                patient_id=patient_id,
+                snapshot_id=self._snapshot_id(session, workflow),
+                status=EncounterStatus.DRAFT.value,
+                language=language,
+                clinician=clinician,
+                created_at=now,
+                updated_at=now,
+                revision=0,
+            )
+            session.add(row)
+            session.flush()
+            self._audit(session, row.id, clinician, "create", None, None, workflow.id)
+            for item_id, value in initial_answers.items():
+                new_json = _dump(value)
+                session.add(
+                    AnswerRow(
+                        encounter_id=row.id,
+                        item_id=item_id,
+                        value_json=new_json,
+                        updated_at=now,
+                        updated_by=clinician,
+                    )
+                )
+                self._audit(session, row.id, clinician, "answer", item_id, None, new_json)
+            return row.id
+
+    def import_encounter(self, encounter: Encounter, workflow: Workflow, actor: str) -> int:
+        """Store an encounter read from a document, patient matched by chart number."""
+        now = self._now()
+        with self._write() as session:
+            patient = encounter.patient
+            chart = patient.chart_number.strip()
+            existing = (
+                session.scalars(select(PatientRow).where(PatientRow.chart_number == chart)).first()
+                if chart
+                else None
+            )
+            if existing is None:
+                existing = PatientRow(
+                    family_name=patient.family_name,
+                    given_name=patient.given_name,
+                    birth_date=patient.birth_date,
+                    chart_number=chart or None,
+                    name_key=search_key(f"{patient.family_name} {patient.given_name}"),
+                    given_key=search_key(patient.given_name),
+                    created_at=now,
+                )
+                session.add(existing)
+                session.flush()
+            elif (existing.family_name, existing.birth_date) != (
+                patient.family_name,
+                patient.birth_date,
+            ):
+                raise DuplicateError(
+                    f"chart number {chart} belongs to another patient in this database"
+                )
+            row = EncounterRow(
+                uid=encounter.uid,
+                patient_id=existing.id,
+                snapshot_id=self._snapshot_id(session, workflow),
+                status=EncounterStatus.DRAFT.value,
+                language=encounter.language,
+                clinician=encounter.clinician,
+                created_at=utc(encounter.created_at),
+                updated_at=utc(encounter.updated_at),
+                revision=encounter.revision,
+            )
+            session.add(row)
+            session.flush()
+            for item_id, value in encounter.answers.items():
+                item = workflow.item(item_id)
+                session.add(
+                    AnswerRow(
+                        encounter_id=row.id,
+                        item_id=item_id,
+                        value_json=_dump(to_json(item, value)),
+                        updated_at=utc(encounter.updated_at),
+                        updated_by=encounter.clinician,
+                    )
+                )
+            for item_id, state in encounter.orders.items():
+                session.add(
+                    OrderRow(
+                        encounter_id=row.id,
+                        item_id=item_id,
+                        status=state.status.value,
+                        on_date=state.date,
+                        note=state.note,
+                        updated_at=utc(encounter.updated_at),
+                        updated_by=encounter.clinician,
+                    )
+                )
+            for addendum in encounter.addenda:
+                session.add(
+                    AddendumRow(
+                        encounter_id=row.id,
+                        seq=addendum.seq,
+                        reason=addendum.reason,
+                        opened_by=addendum.opened_by,
+                        opened_at=utc(addendum.opened_at),
+                        signed_by=addendum.signed_by,
+                        signed_at=utc(addendum.signed_at) if addendum.signed_at else None,
+                    )
+                )
+            session.flush()
+            # The status is set last: the storage refuses children of a finalized encounter.
+            row.status = encounter.status.value
+            row.finalized_by = encounter.finalized_by
+            row.finalized_at = utc(encounter.finalized_at) if encounter.finalized_at else None
+            self._audit(session, row.id, actor, "import", None, None, encounter.uid)
+            return row.id
+
+    def load_encounter(self, encounter_id: int, resolve: WorkflowResolver) -> Encounter:
+        """The whole encounter, its answers decoded against its own workflow snapshot."""
+        with self._read() as session:
+            row = session.get(EncounterRow, encounter_id)
+            if row is None:
+                raise NotFoundError(f"no encounter with id {encounter_id}")
+            patient = session.get(PatientRow, row.patient_id)
+            snapshot = session.get(SnapshotRow, row.snapshot_id)
+            assert patient is not None and snapshot is not None  # foreign keys
+            workflow = self._workflow(snapshot, resolve)
+            answers: dict[str, AnswerValue] = {}
+            for answer in session.scalars(
+                select(AnswerRow).where(AnswerRow.encounter_id == encounter_id)
+            ):
+                if not workflow.has_item(answer.item_id):
+                    continue
+                try:
+                    answers[answer.item_id] = from_json(
+                        workflow.item(answer.item_id), json.loads(answer.value_json)
+                    )
+                except (AnswerError, ValueError) as error:
+                    raise StorageError(
+                        f"encounter {encounter_id}: stored answer {answer.item_id} is "
+                        f"unreadable ({error})"
+                    ) from error
+            orders = {
+                order.item_id: OrderState(OrderStatus(order.status), order.on_date, order.note)
+                for order in session.scalars(
+                    select(OrderRow).where(OrderRow.encounter_id == encounter_id)
+                )
+            }
+            addenda = tuple(
+                Addendum(
+                    seq=addendum.seq,
+                    reason=addendum.reason,
+                    opened_by=addendum.opened_by,
+                    opened_at=utc(addendum.opened_at),
+                    signed_by=addendum.signed_by,
+                    signed_at=utc(addendum.signed_at) if addendum.signed_at else None,
+                )
+                for addendum in session.scalars(
+                    select(AddendumRow)
+                    .where(AddendumRow.encounter_id == encounter_id)
+                    .order_by(AddendumRow.seq)
+                )
+            )
+            ordered = {item.id: answers[item.id] for item in workflow.items() if item.id in answers}
+            return Encounter(
+                id=row.id,
+                uid=row.uid,
+                patient=_patient(patient),
+                workflow_id=snapshot.workflow_id,
+                workflow_version=snapshot.version,
+                workflow_hash=snapshot.content_hash,
+                status=EncounterStatus(row.status),
+                language=row.language,
+                clinician=row.clinician,
+                created_at=utc(row.created_at),
+                updated_at=utc(row.updated_at),
+                revision=row.revision,
+                answers=ordered,
+                orders=orders,
+                finalized_by=row.finalized_by,
+                finalized_at=utc(row.finalized_at) if row.finalized_at else None,
+                addenda=addenda,
+            )
+
+    def encounter_workflow(self, encounter_id: int, resolve: WorkflowResolver) -> Workflow:
+        """The workflow snapshot an encounter is pinned to."""
+        with self._read() as session:
+            snapshot = session.scalars(
+                select(SnapshotRow)
+                .join(EncounterRow, EncounterRow.snapshot_id == SnapshotRow.id)
+                .where(EncounterRow.id == encounter_id)
+            ).first()
+            if snapshot is None:
+                raise NotFoundError(f"no encounter with id {encounter_id}")
+            return self._workflow(snapshot, resolve)
+
+    def _workflow(self, snapshot: SnapshotRow, resolve: WorkflowResolver) -> Workflow:
+        cached = self._workflows.get(snapshot.content_hash)
+        if cached is None:
+            cached = resolve(snapshot.content_hash, snapshot.source_text)
+            self._workflows[snapshot.content_hash] = cached
+        return cached
+
+    def _editable(self, session: Session, encounter_id: int) -> EncounterRow:
+        row = session.get(EncounterRow, encounter_id, with_for_update=True)
+        if row is None:
+            raise NotFoundError(f"no encounter with id {encounter_id}")
+        if not EncounterStatus(row.status).editable:
+            raise LockedError(
+                f"encounter {encounter_id} is {row.status}; open an amendment to change it"
+            )
+        return row
+
+    def _touch(self, row: EncounterRow) -> int:
+        row.revision += 1
+        row.updated_at = self._now()
+        return row.revision
+
+    def set_answer(
+        self,
+        encounter_id: int,
+        item_id: str,
+        value: Any | None,
+        actor: str,
+        base: Any = UNSET,
+    ) -> int:
+        """Store (or clear, with None) one JSON answer durably; return the new revision.
+
+        With `base` (the JSON value this writer last saw, None for unanswered), a
+        different current value raises ConflictError instead of overwriting it.
+        """
+        with self._write() as session:
+            row = self._editable(session, encounter_id)
+            current = session.get(AnswerRow, (encounter_id, item_id))
+            old_json = current.value_json if current else None
+            if not isinstance(base, _Unset):
+                base_json = None if base is None else _dump(base)
+                if base_json != old_json and current is not None:
+                    raise ConflictError(
+                        item_id,
+                        json.loads(current.value_json),
+                        current.updated_by,
+                        utc(current.updated_at).isoformat(timespec="seconds"),
+                    )
+            new_json = None if value is None else _dump(value)
+            if new_json == old_json:
+                return row.revision
+            now = self._now()
+            if new_json is None:
+                assert current is not None
+                session.delete(current)
+            elif current is None:
+                session.add(
+                    AnswerRow(
+                        encounter_id=encounter_id,
+                        item_id=item_id,
+                        value_json=new_json,
+                        updated_at=now,
+                        updated_by=actor,
+                    )
+                )
+            else:
+                current.value_json = new_json
+                current.updated_at = now
+                current.updated_by = actor
+            self._audit(session, encounter_id, actor, "answer", item_id, old_json, new_json)
+            return self._touch(row)
+
+    def set_order(
+        self,
+        encounter_id: int,
+        item_id: str,
+        state: OrderState | None,
+        actor: str,
+        base: OrderState | None | _Unset = UNSET,
+    ) -> int:
+        """Store (or clear, with None) one order's state; return the new revision."""
+        with self._write() as session:
+            row = self._editable(session, encounter_id)
+            current = session.get(OrderRow, (encounter_id, item_id))
+            old = _order_json(current)
+            if not isinstance(base, _Unset) and current is not None:
+                if _order_state_json(base) != old:
+                    raise ConflictError(
+                        item_id,
+                        json.loads(old) if old else None,
+                        current.updated_by,
+                        utc(current.updated_at).isoformat(timespec="seconds"),
+                    )
+            new = _order_state_json(state)
+            if new == old:
+                return row.revision
+            now = self._now()
+            if state is None:
+                assert current is not None
+                session.delete(current)
+            elif current is None:
+                session.add(
+                    OrderRow(
+                        encounter_id=encounter_id,
+                        item_id=item_id,
+                        status=state.status.value,
+                        on_date=state.date,
+                        note=state.note,
+                        updated_at=now,
+                        updated_by=actor,
+                    )
+                )
+            else:
+                current.status = state.status.value
+                current.on_date = state.date
+                current.note = state.note
+                current.updated_at = now
+                current.updated_by = actor
+            self._audit(session, encounter_id, actor, "order", item_id, old, new)
+            return self._touch(row)
+
+    def set_language(self, encounter_id: int, language: str, actor: str) -> int:
+        """Change the encounter's language (used for its PDFs)."""
+        with self._write() as session:
+            row = self._editable(session, encounter_id)
+            if row.language == language:
+                return row.revision
+            self._audit(session, encounter_id, actor, "language", None, row.language, language)
+            row.language = language
+            return self._touch(row)
+
+    def finalize(self, encounter_id: int, signed_by: str) -> datetime:
+        """Sign a draft: status finalized; the storage refuses changes from now on."""
+        with self._write() as session:
+            row = self._editable(session, encounter_id)
+            now = self._now()
+            if row.status == EncounterStatus.AMENDING.value:
+                addendum = self._open_addendum(session, encounter_id)
+                addendum.signed_by = signed_by
+                addendum.signed_at = now
+                row.status = EncounterStatus.AMENDED.value
+                action = "sign_addendum"
+            else:
+                row.status = EncounterStatus.FINALIZED.value
+                row.finalized_by = signed_by
+                row.finalized_at = now
+                action = "finalize"
+            # Every column changes before the audit event flushes: once the status is
+            # stored as signed, the storage refuses any further update of the row.
+            row.revision += 1
+            row.updated_at = now
+            self._audit(session, encounter_id, signed_by, action, None, None, signed_by)
+            return now
+
+    def _open_addendum(self, session: Session, encounter_id: int) -> AddendumRow:
+        addendum = session.scalars(
+            select(AddendumRow)
+            .where(AddendumRow.encounter_id == encounter_id, AddendumRow.signed_at.is_(None))
+            .order_by(AddendumRow.seq.desc())
+        ).first()
+        if addendum is None:
+            raise StorageError(f"encounter {encounter_id} has no open addendum")
+        return addendum
+
+    def amend(self, encounter_id: int, reason: str, actor: str) -> int:
+        """Open an addendum on a finalized or amended encounter; return its number."""
+        with self._write() as session:
+            row = session.get(EncounterRow, encounter_id, with_for_update=True)
+            if row is None:
+                raise NotFoundError(f"no encounter with id {encounter_id}")
+            if row.status not in LOCKED_STATES:
+                raise LockedError(f"encounter {encounter_id} is {row.status}, not signed")
+            seq = (
+                session.scalar(
+                    select(func.max(AddendumRow.seq)).where(
+                        AddendumRow.encounter_id == encounter_id
+                    )
+                )
+                or 0
+            ) + 1
+            now = self._now()
+            session.add(
+                AddendumRow(
+                    encounter_id=encounter_id,
+                    seq=seq,
+                    reason=reason,
+                    opened_by=actor,
+                    opened_at=now,
+                )
+            )
+            row.status = EncounterStatus.AMENDING.value
+            row.revision += 1
+            row.updated_at = now
+            self._audit(session, encounter_id, actor, "amend", None, None, reason)
+            return seq
+
+    # -- lists ------------------------------------------------------------------------
+
+    def _summary_query(self, search: str) -> Select[Any]:
+        query = (
+            select(EncounterRow, PatientRow, SnapshotRow.workflow_id, SnapshotRow.version)
+            .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
+            .join(SnapshotRow, SnapshotRow.id == EncounterRow.snapshot_id)
+        )
+        text = search.strip()
+        if not text:
+            return query
+        conditions: list[Any] = []
+        key = search_key(text)
+        conditions.append(_prefix_range(PatientRow.name_key, key))
+        conditions.append(_prefix_range(PatientRow.given_key, key))
+        conditions.append(_prefix_range(PatientRow.chart_number, text))
+        day = _parse_day(text)
+        if day is not None:
+            conditions.append(PatientRow.birth_date == day)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            conditions.append(
+                (EncounterRow.created_at >= start)
+                & (EncounterRow.created_at < start + timedelta(days=1))
+            )
+        if text.isdigit():
+            conditions.append(EncounterRow.id == int(text))
+        return query.where(or_(*conditions))
+
+    def list_encounters(
+        self, search: str = "", limit: int = 100, offset: int = 0
+    ) -> list[EncounterSummary]:
+        """Encounters matching `search` (name, chart number, date), most recent first."""
+        query = (
+            self._summary_query(search)
+            .order_by(EncounterRow.updated_at.desc(), EncounterRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        with self._read() as session:
+            return [
+                EncounterSummary(
+                    id=encounter.id,
+                    uid=encounter.uid,
+                    patient_id=patient.id,
+                    patient_name=_patient(patient).display_name,
+                    birth_date=patient.birth_date,
+                    chart_number=patient.chart_number or "",
+                    workflow_id=workflow_id,
+                    workflow_version=version,
+                    status=EncounterStatus(encounter.status),
+                    clinician=encounter.clinician,
+                    created_at=utc(encounter.created_at),
+                    updated_at=utc(encounter.updated_at),
+                )
+                for encounter, patient, workflow_id, version in session.execute(query)
+            ]
+
+    def count_encounters(self, search: str = "") -> int:
+        """How many encounters match `search`."""
+        query = select(func.count()).select_from(self._summary_query(search).subquery())
+        with self._read() as session:
+            return int(session.scalar(query) or 0)
+
+    def encounter_ids_since(self, since: datetime | None) -> list[int]:
+        """Ids of encounters changed at or after `since` (all when None), oldest first."""
+        query = select(EncounterRow.id).order_by(EncounterRow.updated_at, EncounterRow.id)
+        if since is not None:
+            query = query.where(EncounterRow.updated_at >= utc(since))
+        with self._read() as session:
+            return list(session.scalars(query))
+
+    # -- audit ------------------------------------------------------------------------
+
+    def _audit(
+        self,
+        session: Session,
+        encounter_id: int | None,
+        actor: str,
+        action: str,
+        item_id: str | None,
+        old_json: str | None,
+        new_json: str | None,
+    ) -> None:
+        head = session.get(AuditHeadRow, 1, with_for_update=True)
+        if head is None:
+            raise StorageError("the audit chain head is missing; run 'workup db check'")
+        row = AuditRow(
+            encounter_id=encounter_id,
+            at=self._now(),
+            actor=actor,
+            workstation=self._workstation,
+            action=action,
+            item_id=item_id,
+            old_json=old_json,
+            new_json=new_json,
+            prev_hash=head.last_hash,
+        )
+        row.hash = event_hash(head.last_hash, row)
+        session.add(row)
+        session.flush()
+        session.execute(
+            update(AuditHeadRow)
+            .where(AuditHeadRow.id == 1)
+            .values(last_id=row.id, last_hash=row.hash)
+        )
+
+    def audit_events(self, encounter_id: int) -> list[AuditEvent]:
+        """The audit events of one encounter, oldest first."""
+        with self._read() as session:
+            rows = session.scalars(
+                select(AuditRow).where(AuditRow.encounter_id == encounter_id).order_by(AuditRow.id)
+            )
+            return [_audit_event(row) for row in rows]
+
+    def verify_audit(self, batch: int = 5000) -> AuditVerification:
+        """Walk the whole chain; name the first event that was altered, removed or inserted."""
+        previous = GENESIS_HASH
+        count = 0
+        last_id = 0
+        with self._read() as session:
+            while True:
+                rows: Sequence[AuditRow] = session.scalars(
+                    select(AuditRow).where(AuditRow.id > last_id).order_by(AuditRow.id).limit(batch)
+                ).all()
+                if not rows:
+                    break
+                for row in rows:
+                    count += 1
+                    if row.prev_hash != previous:
+                        return AuditVerification(
+                            count,
+                            f"event {row.id}: does not follow the event before it "
+                            "(an event was removed or inserted)",
+                        )
+                    if event_hash(previous, row) != row.hash:
+                        return AuditVerification(count, f"event {row.id}: its content was altered")
+                    previous = row.hash
+                    last_id = row.id
+                session.expunge_all()
+            head = session.get(AuditHeadRow, 1)
+        if head is None or head.last_hash != previous:
+            return AuditVerification(
+                count, f"after event {last_id}: the newest events were removed"
+            )
+        return AuditVerification(count, None)
+
+
+def _patient(row: PatientRow) -> Patient:
+    return Patient(
+        id=row.id,
+        family_name=row.family_name,
+        given_name=row.given_name,
+        birth_date=row.birth_date,
+        chart_number=row.chart_number or "",
+    )
+
+
+def _audit_event(row: AuditRow) -> AuditEvent:
+    return AuditEvent(
+        id=row.id,
+        encounter_id=row.encounter_id,
+        at=utc(row.at),
+        actor=row.actor,
+        workstation=row.workstation,
+        action=row.action,
+        item_id=row.item_id,
+        old_json=row.old_json,
+        new_json=row.new_json,
+    )
+
+
+def _order_state_json(state: OrderState | None) -> str | None:
+    if state is None:
+        return None
+    return _dump(
+        {
+            "status": state.status.value,
+            "date": state.date.isoformat() if state.date else None,
+            "note": state.note,
+        }
+    )
+
+
+def _order_json(row: OrderRow | None) -> str | None:
+    if row is None:
+        return None
+    return _order_state_json(OrderState(OrderStatus(row.status), row.on_date, row.note))
+
+
+def _parse_day(text: str) -> date | None:
+    for parse in (
+        date.fromisoformat,
+        lambda value: datetime.strptime(value, "%d.%m.%Y").date(),
+    ):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,73 @@
+"""Shared fixtures: isolated settings and data folders, a fixed clock, an opened service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app.catalog import Catalog
+from app.config import Settings, shipped_workflows_dir
+from app.domain.workflow import Workflow
+from app.services import WorkupService
+
+WORKFLOW_ID = "retrograde_ejaculation"
+
+
+class FixedClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def _isolated_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read or write the real user's settings, data or logs."""
+    base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("WORKUP_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("WORKUP_DATA_DIR", str(base / "data"))
+    monkeypatch.delenv("WORKUP_DATABASE_URL", raising=False)
+    monkeypatch.delenv("WORKUP_WORKFLOWS_DIR", raising=False)
+    monkeypatch.setenv("WORKUP_WORKSTATION", "test-station")
+
+
+@pytest.fixture(scope="session")
+def shipped_catalog() -> Catalog:
+    """The shipped workflows, loaded once."""
+    return Catalog.load([shipped_workflows_dir()])
+
+
+@pytest.fixture(scope="session")
+def workflow(shipped_catalog: Catalog) -> Workflow:
+    """The shipped retrograde-ejaculation workflow."""
+    return shipped_catalog.get(WORKFLOW_ID)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock fixed at midday UTC on 2026-11-21."""
+    return FixedClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A fresh SQLite database file."""
+    return f"sqlite:///{tmp_path / 'workup.sqlite3'}"
+
+
+@pytest.fixture
+def service(
+    database_url: str, clock: FixedClock, shipped_catalog: Catalog
+) -> Iterator[WorkupService]:
+    """A service on a fresh database with the shipped catalog."""
+    opened = WorkupService.open(
+        Settings(clinic_name="Test clinic"), database_url, clock=clock, catalog=shipped_catalog
+    )
+    yield opened
+    opened.close()

@@ -1,0 +1,161 @@
+"""Opening databases: pragmas, file mode, damaged and foreign files, schema revisions."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from app.storage import (
+    HEAD_REVISION,
+    DatabaseCorruptError,
+    DatabaseUnavailableError,
+    SchemaError,
+    check_schema,
+    current_revision,
+    integrity_check,
+    open_database,
+)
+from app.storage.database import REVISIONS
+from app.storage.migrate import script_revisions, upgrade
+from app.storage.models import Base
+
+
+def _migrated(path: Path) -> None:
+    database = open_database(f"sqlite:///{path}")
+    upgrade(database)
+    database.dispose()
+
+
+def test_new_file_is_private_wal_durable_with_foreign_keys(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "workup.sqlite3"
+    database = open_database(f"sqlite:///{path}")
+    upgrade(database)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    with database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert check_schema(database) == HEAD_REVISION
+    assert integrity_check(database) == []
+    database.dispose()
+
+
+def test_migration_list_matches_the_migrations_folder() -> None:
+    assert script_revisions() == list(REVISIONS)
+
+
+def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    upgrade(database)
+    with database.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+    database.dispose()
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite3"
+    content = b"these are not the records you are looking for\n" * 200
+    path.write_bytes(content)
+    with pytest.raises(DatabaseCorruptError, match=r"notes\.sqlite3: not a readable workup"):
+        open_database(f"sqlite:///{path}")
+    assert path.read_bytes() == content
+
+
+def test_a_damaged_database_fails_the_check_and_is_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    connection.execute("CREATE INDEX t_v ON t (v)")
+    connection.executemany("INSERT INTO t (v) VALUES (?)", [(f"value {i}" * 20,) for i in range(2000)])
+    connection.commit()
+    connection.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page * 3 + 100, page * 3 + 400):
+        data[offset] = 0xFF
+    path.write_bytes(bytes(data))
+    before = path.read_bytes()
+    with pytest.raises(DatabaseCorruptError, match=r"damaged\.sqlite3: "):
+        open_database(f"sqlite:///{path}")
+    assert path.read_bytes() == before
+    assert not Path(f"{path}-wal").exists()
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "newer.sqlite3"
+    _migrated(path)
+    connection = sqlite3.connect(path)
+    connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    connection.commit()
+    connection.close()
+    before = path.read_bytes()
+    with pytest.raises(SchemaError, match="newer version of the application"):
+        open_database(f"sqlite:///{path}")
+    assert path.read_bytes() == before
+
+
+def test_a_read_only_database_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "readonly.sqlite3"
+    _migrated(path)
+    path.chmod(0o400)
+    try:
+        import os
+
+        if os.access(path, os.W_OK):  # root ignores file modes
+            pytest.skip("running as root: file modes are not enforced")
+        with pytest.raises(DatabaseUnavailableError, match="read-only"):
+            open_database(f"sqlite:///{path}")
+    finally:
+        path.chmod(0o600)
+
+
+def test_a_missing_folder_is_reported_when_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "missing" / "db.sqlite3"
+    with pytest.raises(DatabaseUnavailableError, match="does not exist"):
+        open_database(f"sqlite:///{path}", create_dirs=False)
+    assert not path.parent.exists()
+
+
+def test_an_empty_database_has_no_schema(tmp_path: Path) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert current_revision(database) is None
+    with pytest.raises(SchemaError, match="run 'workup db upgrade'"):
+        check_schema(database)
+    database.dispose()
+
+
+def test_a_bad_url_is_reported() -> None:
+    with pytest.raises(DatabaseUnavailableError, match="not a database URL"):
+        open_database("no such thing://")
+
+
+def test_audit_events_cannot_be_changed_or_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "audit.sqlite3"
+    _migrated(path)
+    connection = sqlite3.connect(path)
+    connection.execute(
+        "INSERT INTO audit_events (at, actor, workstation, action, prev_hash, hash) "
+        "VALUES ('2026-01-01', 'a', 'w', 'x', 'p', 'h')"
+    )
+    connection.commit()
+    for statement in ("UPDATE audit_events SET actor = 'b'", "DELETE FROM audit_events"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            connection.execute(statement)
+    connection.close()
+
+
+def test_engine_reads_see_committed_writes(tmp_path: Path) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'rw.sqlite3'}")
+    upgrade(database)
+    with database.write_factory.begin() as session:
+        session.execute(text("UPDATE audit_head SET last_id = 5"))
+    with database.read_factory() as session:
+        assert session.execute(text("SELECT last_id FROM audit_head")).scalar() == 5
+    database.dispose()

@@ -1,0 +1,309 @@
+"""Use cases over a real SQLite database and the shipped workflow."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
+from app.domain.values import YnuDetails
+from app.domain.workflow import Workflow
+from app.services import (
+    ConflictError,
+    InvalidInputError,
+    LockedError,
+    NotFoundError,
+    UnavailableError,
+    WorkupService,
+)
+from app.storage import sqlite_file
+from tests.conftest import WORKFLOW_ID, FixedClock
+
+CLINICIAN = "Dr. Petrova"
+
+
+def _start(service: WorkupService, chart: str = "A-1") -> int:
+    patient = service.create_patient("Ivanov", "Ivan", date(1980, 5, 17), chart)
+    encounter = service.start_encounter(patient.id or 0, WORKFLOW_ID, CLINICIAN)
+    assert encounter.id is not None
+    return encounter.id
+
+
+def test_start_pins_the_workflow_and_prefills_the_visit(
+    service: WorkupService, workflow: Workflow
+) -> None:
+    encounter = service.encounter(_start(service))
+    assert encounter.status is EncounterStatus.DRAFT
+    assert encounter.workflow_hash == workflow.content_hash
+    assert encounter.answers == {"visit_date": "2026-11-21", "visit_clinician": CLINICIAN}
+    assert service.encounter_workflow(encounter.id or 0).content_hash == workflow.content_hash
+
+
+def test_every_kind_of_answer_is_stored_and_read_back(service: WorkupService) -> None:
+    encounter_id = _start(service)
+    answers = {
+        "visit_main_complaint": "Сухой оргазм <since> 2024 & more",
+        "hx_sx_low_volume": "yes",
+        "hx_sx_dry_orgasm": "unknown",
+        "hx_sx_urinary": YnuDetails("yes", "weak stream"),
+        "hx_onset_pattern": "acquired",
+        "hx_onset_context": ("surgery", "medicine"),
+        "hx_sx_volume_estimate": Decimal("0.50"),
+        "hx_onset_date": "2024-03",
+        "sa_collection_datetime": "2026-11-20T08:30",
+        "hx_no_factor_identified": True,
+    }
+    for item_id, value in answers.items():
+        service.set_answer(encounter_id, item_id, value, CLINICIAN)
+    stored = service.encounter(encounter_id).answers
+    expected = dict(answers, hx_onset_context=("medicine", "surgery"))
+    for item_id, value in expected.items():
+        assert stored[item_id] == value
+    assert str(stored["hx_sx_volume_estimate"]) == "0.50"
+
+
+def test_not_asked_is_distinct_from_no_and_unknown(service: WorkupService) -> None:
+    encounter_id = _start(service)
+    service.set_answer(encounter_id, "hx_sx_fever", "no", CLINICIAN)
+    service.set_answer(encounter_id, "hx_sx_fever", None, CLINICIAN)
+    assert "hx_sx_fever" not in service.encounter(encounter_id).answers
+
+
+@pytest.mark.parametrize(
+    ("item_id", "value", "message"),
+    [
+        ("hx_sx_fever", "maybe", "item hx_sx_fever: expects one of yes, no, unknown"),
+        ("hx_onset_pattern", "sudden", "item hx_onset_pattern: 'sudden' is not one of"),
+        ("hx_sx_volume_estimate", "-1", "item hx_sx_volume_estimate: -1 is below"),
+        ("hx_sx_volume_estimate", "a lot", "is not a number"),
+        ("hx_onset_date", "2030-01-01", "is in the future"),
+        ("visit_date", "2026-02-30", "is not a calendar date"),
+        ("lab_cbc", True, "item lab_cbc is an order"),
+        ("no_such_item", "x", "the workflow has no item 'no_such_item'"),
+    ],
+)
+def test_bad_answers_are_refused_with_a_clear_message(
+    service: WorkupService, item_id: str, value: object, message: str
+) -> None:
+    encounter_id = _start(service)
+    with pytest.raises(InvalidInputError, match=message):
+        service.set_answer(encounter_id, item_id, value, CLINICIAN)  # type: ignore[arg-type]
+
+
+def test_orders_carry_state_date_and_note(service: WorkupService) -> None:
+    encounter_id = _start(service)
+    ordered = OrderState(OrderStatus.ORDERED, date(2026, 11, 21), "morning sample please")
+    service.set_order(encounter_id, "lab_testosterone", ordered, CLINICIAN)
+    elsewhere = OrderState(OrderStatus.DONE_ELSEWHERE, date(2026, 10, 1), "")
+    service.set_order(encounter_id, "lab_cbc", elsewhere, CLINICIAN)
+    service.set_order(encounter_id, "ref_psych", OrderState(OrderStatus.DECLINED), CLINICIAN)
+    orders = service.encounter(encounter_id).orders
+    assert orders == {"lab_testosterone": ordered, "lab_cbc": elsewhere,
+                      "ref_psych": OrderState(OrderStatus.DECLINED)}
+    with pytest.raises(InvalidInputError, match="is not an order"):
+        service.set_order(encounter_id, "hx_sx_fever", ordered, CLINICIAN)
+    future = OrderState(OrderStatus.DONE_ELSEWHERE, date(2027, 1, 1))
+    with pytest.raises(InvalidInputError, match="in the future"):
+        service.set_order(encounter_id, "lab_psa", future, CLINICIAN)
+
+
+def test_completion_counts_required_and_conditional_items(service: WorkupService) -> None:
+    encounter_id = _start(service)
+    encounter = service.encounter(encounter_id)
+    visit = next(c for c in service.completion(encounter) if c.section_id == "visit")
+    assert (visit.answered, visit.required, visit.complete) == (2, 3, False)
+    missing = service.missing_required(encounter)
+    assert [item.id for _section, item in missing] == ["visit_main_complaint"]
+    service.set_answer(encounter_id, "visit_main_complaint", "no ejaculate", CLINICIAN)
+    encounter = service.encounter(encounter_id)
+    assert service.missing_required(encounter) == []
+    leakage = next(c for c in service.completion(encounter) if c.section_id == "semen_leakage")
+    assert leakage.recorded == 0
+
+
+def test_finalize_refuses_missing_required_items(service: WorkupService) -> None:
+    encounter_id = _start(service)
+    with pytest.raises(InvalidInputError, match="1 required item"):
+        service.finalize(encounter_id, CLINICIAN)
+    assert service.encounter(encounter_id).status is EncounterStatus.DRAFT
+
+
+def test_a_finalized_encounter_refuses_changes_until_amended(
+    service: WorkupService, clock: FixedClock
+) -> None:
+    encounter_id = _start(service)
+    service.set_answer(encounter_id, "visit_main_complaint", "dry orgasm", CLINICIAN)
+    finalized = service.finalize(encounter_id, CLINICIAN)
+    assert finalized.status is EncounterStatus.FINALIZED
+    assert finalized.finalized_by == CLINICIAN
+    assert finalized.finalized_at == clock.now
+    with pytest.raises(LockedError, match="finalized"):
+        service.set_answer(encounter_id, "hx_sx_fever", "yes", CLINICIAN)
+    with pytest.raises(LockedError):
+        service.set_order(encounter_id, "lab_cbc", OrderState(OrderStatus.ORDERED), CLINICIAN)
+    with pytest.raises(InvalidInputError, match="needs a reason"):
+        service.amend(encounter_id, "  ", CLINICIAN)
+    clock.now += timedelta(hours=1)
+    amending = service.amend(encounter_id, "Lab called: sample mislabelled", CLINICIAN)
+    assert amending.status is EncounterStatus.AMENDING
+    service.set_answer(encounter_id, "hx_sx_fever", "yes", CLINICIAN)
+    amended = service.finalize(encounter_id, CLINICIAN)
+    assert amended.status is EncounterStatus.AMENDED
+    assert amended.finalized_at == clock.now - timedelta(hours=1)
+    (addendum,) = amended.addenda
+    assert (addendum.seq, addendum.reason, addendum.signed_by) == (
+        1, "Lab called: sample mislabelled", CLINICIAN)
+    assert addendum.signed_at == clock.now
+    with pytest.raises(LockedError):
+        service.set_answer(encounter_id, "hx_sx_fever", "no", CLINICIAN)
+
+
+def test_the_storage_itself_refuses_changes_to_a_finalized_encounter(
+    service: WorkupService, database_url: str
+) -> None:
+    encounter_id = _start(service)
+    service.set_answer(encounter_id, "visit_main_complaint", "dry orgasm", CLINICIAN)
+    service.finalize(encounter_id, CLINICIAN)
+    path = sqlite_file(database_url)
+    assert path is not None
+    connection = sqlite3.connect(path)
+    for statement, parameters in [
+        ("UPDATE answers SET value_json = '\"changed\"' WHERE encounter_id = ?", (encounter_id,)),
+        ("DELETE FROM answers WHERE encounter_id = ?", (encounter_id,)),
+        (
+            "INSERT INTO answers VALUES (?, 'hx_sx_fever', '\"yes\"', '2026-01-01', 'x')",
+            (encounter_id,),
+        ),
+        (
+            "INSERT INTO order_states VALUES (?, 'lab_cbc', 'ordered', NULL, '', '2026-01-01', 'x')",
+            (encounter_id,),
+        ),
+        ("UPDATE encounters SET status = 'draft' WHERE id = ?", (encounter_id,)),
+        ("DELETE FROM encounters WHERE id = ?", (encounter_id,)),
+    ]:
+        with pytest.raises(sqlite3.DatabaseError, match="encounter is finalized"):
+            connection.execute(statement, parameters)
+    connection.close()
+    assert service.encounter(encounter_id).answers["visit_main_complaint"] == "dry orgasm"
+
+
+def test_a_second_writer_of_the_same_item_gets_a_conflict(service: WorkupService) -> None:
+    encounter_id = _start(service)
+    service.set_answer(encounter_id, "hx_sx_fever", "yes", "Dr. A", base=None)
+    with pytest.raises(ConflictError, match="changed by Dr. A") as caught:
+        service.set_answer(encounter_id, "hx_sx_fever", "no", "Dr. B", base=None)
+    assert caught.value.current == "yes"
+    assert caught.value.updated_by == "Dr. A"
+    service.set_answer(encounter_id, "hx_sx_discharge", "no", "Dr. B", base=None)
+    answers = service.encounter(encounter_id).answers
+    assert (answers["hx_sx_fever"], answers["hx_sx_discharge"]) == ("yes", "no")
+
+
+def test_every_change_is_an_audit_event_and_the_chain_verifies(
+    service: WorkupService, database_url: str
+) -> None:
+    encounter_id = _start(service)
+    service.set_answer(encounter_id, "hx_sx_fever", "yes", CLINICIAN)
+    service.set_answer(encounter_id, "hx_sx_fever", "no", CLINICIAN)
+    events = service.audit_events(encounter_id)
+    assert [event.action for event in events] == ["create", "answer", "answer", "answer", "answer"]
+    last = events[-1]
+    assert (last.item_id, last.old_json, last.new_json, last.workstation) == (
+        "hx_sx_fever", '"yes"', '"no"', "test-station")
+    assert service.verify_audit().ok
+    path = sqlite_file(database_url)
+    assert path is not None
+    connection = sqlite3.connect(path)
+    connection.execute("DROP TRIGGER audit_events_no_update")
+    connection.execute("UPDATE audit_events SET new_json = '\"unknown\"' WHERE id = ?", (last.id,))
+    connection.commit()
+    connection.close()
+    result = service.verify_audit()
+    assert result.first_problem == f"event {last.id}: its content was altered"
+
+
+def test_a_removed_audit_event_is_found(service: WorkupService, database_url: str) -> None:
+    encounter_id = _start(service)
+    service.set_answer(encounter_id, "hx_sx_fever", "yes", CLINICIAN)
+    events = service.audit_events(encounter_id)
+    path = sqlite_file(database_url)
+    assert path is not None
+    connection = sqlite3.connect(path)
+    connection.execute("DROP TRIGGER audit_events_no_delete")
+    connection.execute("DELETE FROM audit_events WHERE id = ?", (events[1].id,))
+    connection.commit()
+    connection.close()
+    assert service.verify_audit().first_problem == (
+        f"event {events[2].id}: does not follow the event before it "
+        "(an event was removed or inserted)"
+    )
+
+
+def test_patient_validation(service: WorkupService) -> None:
+    with pytest.raises(InvalidInputError, match="date of birth is in the future"):
+        service.create_patient("Ivanov", "Ivan", date(2027, 1, 1), "")
+    with pytest.raises(InvalidInputError, match="family name is empty"):
+        service.create_patient(" ", "Ivan", date(1980, 1, 1), "")
+    service.create_patient("Ivanov", "Ivan", date(1980, 1, 1), "C-7")
+    with pytest.raises(InvalidInputError, match="chart number C-7 is already in use"):
+        service.create_patient("Petrov", "Petr", date(1981, 1, 1), "C-7")
+
+
+def test_search_by_name_prefix_chart_number_and_date(service: WorkupService) -> None:
+    for index in range(30):
+        patient = service.create_patient(f"Family{index:02d}", "Given", date(1970, 1, 1), f"CH{index:03d}")
+        service.start_encounter(patient.id or 0, WORKFLOW_ID, CLINICIAN)
+    target = service.create_patient("Смирнов", "Алексей", date(1985, 6, 30), "X-99")
+    service.start_encounter(target.id or 0, WORKFLOW_ID, CLINICIAN)
+    assert service.count_encounters() == 31
+    for search in ("смир", "СМИРНОВ алек", "алексей", "X-99", "1985-06-30", "30.06.1985"):
+        (row,) = service.list_encounters(search)
+        assert row.patient_name == "Смирнов, Алексей"
+    assert service.count_encounters("Family1") == 10
+    assert len(service.list_encounters("", limit=10, offset=25)) == 6
+    assert service.list_encounters("nobody") == []
+    assert service.list_encounters("100%_") == []
+
+
+def test_json_document_round_trip_between_databases(
+    service: WorkupService, tmp_path: Path, clock: FixedClock, shipped_catalog: object
+) -> None:
+    encounter_id = _start(service)
+    service.set_answer(encounter_id, "visit_main_complaint", "dry orgasm", CLINICIAN)
+    service.set_answer(encounter_id, "hx_sx_urinary", YnuDetails("yes", "nocturia"), CLINICIAN)
+    service.set_order(encounter_id, "peu_order", OrderState(OrderStatus.ORDERED, date(2026, 11, 21), "PEU"), CLINICIAN)
+    service.finalize(encounter_id, CLINICIAN)
+    document = service.export_document(encounter_id)
+    other = WorkupService.open(service.settings, f"sqlite:///{tmp_path / 'other.sqlite3'}", clock=clock)
+    try:
+        new_id = other.import_document(document, actor="import")
+        original = service.encounter(encounter_id)
+        copy = other.encounter(new_id)
+        assert copy.answers == original.answers
+        assert copy.orders == original.orders
+        assert (copy.uid, copy.status, copy.finalized_by) == (
+            original.uid, original.status, original.finalized_by)
+        assert other.export_document(new_id) == document
+        with pytest.raises(InvalidInputError, match="already in the database"):
+            other.import_document(document, actor="import")
+    finally:
+        other.close()
+
+
+def test_unknown_encounter_and_workflow(service: WorkupService) -> None:
+    with pytest.raises(NotFoundError, match="no encounter with id 99"):
+        service.encounter(99)
+    patient = service.create_patient("A", "B", date(1990, 1, 1))
+    with pytest.raises(NotFoundError, match="no workflow 'nope'"):
+        service.start_encounter(patient.id or 0, "nope", CLINICIAN)
+
+
+def test_a_server_database_without_schema_is_not_created_silently(tmp_path: Path) -> None:
+    from app.config import Settings
+
+    with pytest.raises(UnavailableError, match="run 'workup db upgrade'"):
+        WorkupService.open(Settings(), f"sqlite:///{tmp_path / 'x.sqlite3'}", auto_upgrade=False)
