@@ -156,9 +156,7 @@ def _cmd_workflows(context: _Context) -> int:
     catalog = services.load_catalog(context.settings)
     for workflow_id, workflow in sorted(catalog.workflows.items()):
         source = catalog.sources.get(workflow_id, "")
-        print(
-            f"{workflow_id}\t{workflow.version}\t{workflow.title.en}\t{source}", file=context.out
-        )
+        print(f"{workflow_id}\t{workflow.version}\t{workflow.title.en}\t{source}", file=context.out)
     for problem in catalog.problems:
         print(f"workup: broken workflow file: {problem}", file=context.err)
     return EXIT_OK
@@ -348,4 +346,3 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Console-script entry point."""
     code = run(sys.argv[1:] if argv is None else argv, sys.stdout, sys.stderr)
     sys.exit(code)
-

@@ -39,7 +39,9 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise FileWriteError(describe_os_error(path, IsADirectoryError(errno.EISDIR, "")))
     temporary: str | None = None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".part", dir=path.parent
+        )
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

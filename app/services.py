@@ -321,7 +321,7 @@ class WorkupService:
         item_id: str,
         value: AnswerValue | None,
         actor: str,
-        base: AnswerValue | None | object = UNSET,
+        base: AnswerValue | object | None = UNSET,
     ) -> int:
         """Record one answer durably (None clears it); return the encounter's revision.
 
@@ -350,8 +350,10 @@ class WorkupService:
         if state is not None:
             if len(state.note) > 100_000:
                 raise InvalidInputError("the note is longer than 100000 characters")
-            if state.status is OrderStatus.DONE_ELSEWHERE and state.date and (
-                state.date > self.today()
+            if (
+                state.status is OrderStatus.DONE_ELSEWHERE
+                and state.date
+                and (state.date > self.today())
             ):
                 raise InvalidInputError("the date it was done is in the future")
         return self._repository.set_order(encounter_id, item_id, state, actor)

@@ -27,7 +27,9 @@ class FixedClock:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_folders(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Tests never read or write the real user's settings, data or logs."""
     base = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("WORKUP_CONFIG_DIR", str(base / "config"))

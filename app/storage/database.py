@@ -90,7 +90,8 @@ def _preflight_sqlite(path: Path) -> str | None:
                 "left untouched: restore it from a backup"
             )
         tables = {
-            row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
         if "alembic_version" not in tables:
             return None

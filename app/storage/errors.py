@@ -36,9 +36,7 @@ class LockedError(StorageError):
 class ConflictError(StorageError):
     """Another workstation changed the same item since this one last read it."""
 
-    def __init__(
-        self, item_id: str, current_json: Any, updated_by: str, updated_at: str
-    ) -> None:
+    def __init__(self, item_id: str, current_json: Any, updated_by: str, updated_at: str) -> None:
         super().__init__(
             f"item {item_id} was changed by {updated_by or 'another user'} at {updated_at}"
         )

@@ -378,7 +378,9 @@ class Repository:
                 raise NotFoundError(f"no encounter with id {encounter_id}")
             patient = session.get(PatientRow, row.patient_id)
             snapshot = session.get(SnapshotRow, row.snapshot_id)
-            assert patient is not None and snapshot is not None  # foreign keys
+            # Foreign keys guarantee both rows.
+            assert patient is not None
+            assert snapshot is not None
             workflow = self._workflow(snapshot, resolve)
             answers: dict[str, AnswerValue] = {}
             for answer in session.scalars(
@@ -527,21 +529,22 @@ class Repository:
         item_id: str,
         state: OrderState | None,
         actor: str,
-        base: OrderState | None | _Unset = UNSET,
+        base: OrderState | _Unset | None = UNSET,
     ) -> int:
         """Store (or clear, with None) one order's state; return the new revision."""
         with self._write() as session:
             row = self._editable(session, encounter_id)
             current = session.get(OrderRow, (encounter_id, item_id))
             old = _order_json(current)
-            if not isinstance(base, _Unset) and current is not None:
-                if _order_state_json(base) != old:
-                    raise ConflictError(
-                        item_id,
-                        json.loads(old) if old else None,
-                        current.updated_by,
-                        utc(current.updated_at).isoformat(timespec="seconds"),
-                    )
+            conflict_checked = not isinstance(base, _Unset) and current is not None
+            if conflict_checked and _order_state_json(base) != old:  # type: ignore[arg-type]
+                assert current is not None
+                raise ConflictError(
+                    item_id,
+                    json.loads(old) if old else None,
+                    current.updated_by,
+                    utc(current.updated_at).isoformat(timespec="seconds"),
+                )
             new = _order_state_json(state)
             if new == old:
                 return row.revision
@@ -647,7 +650,7 @@ class Repository:
 
     # -- lists ------------------------------------------------------------------------
 
-    def _summary_query(self, search: str) -> Select[Any]:
+    def _summary_query(self, search: str) -> Select[EncounterRow, PatientRow, str, int]:
         query = (
             select(EncounterRow, PatientRow, SnapshotRow.workflow_id, SnapshotRow.version)
             .join(PatientRow, PatientRow.id == EncounterRow.patient_id)

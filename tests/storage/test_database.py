@@ -73,7 +73,9 @@ def test_a_damaged_database_fails_the_check_and_is_left_untouched(tmp_path: Path
     connection = sqlite3.connect(path)
     connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
     connection.execute("CREATE INDEX t_v ON t (v)")
-    connection.executemany("INSERT INTO t (v) VALUES (?)", [(f"value {i}" * 20,) for i in range(2000)])
+    connection.executemany(
+        "INSERT INTO t (v) VALUES (?)", [(f"value {i}" * 20,) for i in range(2000)]
+    )
     connection.commit()
     connection.close()
     data = bytearray(path.read_bytes())

@@ -60,7 +60,11 @@ POSTGRESQL_TRIGGERS = [
     DECLARE
         target integer;
     BEGIN
-        IF TG_OP = 'INSERT' THEN target := NEW.encounter_id; ELSE target := OLD.encounter_id; END IF;
+        IF TG_OP = 'INSERT' THEN
+            target := NEW.encounter_id;
+        ELSE
+            target := OLD.encounter_id;
+        END IF;
         IF (SELECT status FROM encounters WHERE id = target) IN {LOCKED} THEN
             RAISE EXCEPTION 'encounter is finalized';
         END IF;
@@ -223,9 +227,9 @@ def upgrade() -> None:
         sa.Column("last_hash", sa.String(64), nullable=False),
     )
     op.execute(
-        sa.text("INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :genesis)").bindparams(
-            genesis=GENESIS_HASH
-        )
+        sa.text(
+            "INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, :genesis)"
+        ).bindparams(genesis=GENESIS_HASH)
     )
     dialect = op.get_bind().dialect.name
     triggers = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRESQL_TRIGGERS}.get(dialect, [])

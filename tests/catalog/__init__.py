@@ -1,0 +1,1 @@
+"""Tests of the workflow catalog: parsing, rules and loading."""

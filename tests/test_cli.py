@@ -1,0 +1,224 @@
+"""The `workup` command: every command, good and bad arguments, one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from app.cli import run
+from app.config import Settings
+from app.services import WorkupService
+from tests.conftest import WORKFLOW_ID
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _assert_one_line_error(code: int, err: str) -> None:
+    assert code != 0
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+
+
+@pytest.fixture
+def encounter_id(db: str) -> int:
+    service = WorkupService.open(Settings(), db)
+    try:
+        patient = service.create_patient("Ivanov", "Ivan", date(1980, 1, 1), "C-1")
+        encounter = service.start_encounter(patient.id or 0, WORKFLOW_ID, "Dr. House")
+        service.set_answer(encounter.id or 0, "visit_main_complaint", "dry orgasm", "Dr. House")
+        return encounter.id or 0
+    finally:
+        service.close()
+
+
+def test_workflows_list_shows_the_shipped_workflow() -> None:
+    code, out, err = _run("workflows", "list")
+    assert code == 0, err
+    (line,) = out.splitlines()
+    workflow_id, version, title, source = line.split("\t")
+    assert (workflow_id, version) == (WORKFLOW_ID, "1")
+    assert title.startswith("Retrograde ejaculation")
+    assert source.endswith("retrograde_ejaculation.toml")
+
+
+def test_workflows_validate_accepts_the_shipped_files() -> None:
+    files = sorted(str(path) for path in (ROOT / "workflows").glob("*.toml"))
+    code, out, _err = _run("workflows", "validate", *files)
+    assert code == 0
+    assert out.splitlines() == [f"{name}: valid" for name in files]
+
+
+def test_workflows_validate_prints_every_mistake(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text(
+        "\n".join(
+            [
+                "schema_version = 1",
+                'id = "broken"',
+                "version = 1",
+                'title = { en = "Broken" }',
+                "",
+                "[[sections]]",
+                'id = "s"',
+                'code = "S"',
+                'title = { en = "S" }',
+                "",
+                "[[sections.items]]",
+                'id = "a"',
+                'kind = "chek"',
+                'role = "observation"',
+                'label = { en = "A" }',
+                "",
+                "[[sections.items]]",
+                'id = "a"',
+                'kind = "check"',
+                'role = "observation"',
+                'label = { ru = "Б" }',
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    code, out, _err = _run("workflows", "validate", str(broken))
+    assert code == 2
+    lines = out.splitlines()
+    assert len(lines) >= 3
+    assert all(line.startswith(f"{broken}:") for line in lines)
+    assert any("item a: unknown kind 'chek'" in line for line in lines)
+    assert any("duplicate id" in line for line in lines)
+    assert any("missing English label" in line for line in lines)
+
+
+def test_db_upgrade_and_check(db: str) -> None:
+    code, out, _ = _run("--database-url", db, "db", "upgrade")
+    assert (code, out.strip()) == (0, "schema upgraded from empty to 0001")
+    code, out, _ = _run("--database-url", db, "db", "upgrade")
+    assert (code, out.strip()) == (0, "schema is up to date (0001)")
+    code, out, _ = _run("--database-url", db, "db", "check")
+    assert code == 0
+    assert out.splitlines()[-1] == "ok"
+
+
+def test_encounters_list_export_import_and_audit(
+    db: str, encounter_id: int, tmp_path: Path
+) -> None:
+    code, out, _ = _run("--database-url", db, "encounters", "list", "--search", "iva")
+    assert code == 0
+    fields = out.strip().split("\t")
+    assert fields[:4] == [str(encounter_id), "Ivanov, Ivan", WORKFLOW_ID, "draft"]
+    document = tmp_path / "encounter.json"
+    code, _, err = _run(
+        "--database-url", db, "encounters", "export", str(encounter_id), "--out", str(document)
+    )
+    assert code == 0, err
+    assert (
+        json.loads(document.read_text(encoding="utf-8"))["answers"]["visit_main_complaint"]
+        == "dry orgasm"
+    )
+    other = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    code, out, err = _run("--database-url", other, "encounters", "import", str(document))
+    assert (code, out.strip()) == (0, "1"), err
+    code, out, _ = _run("--database-url", other, "audit", "verify")
+    assert (code, out.strip()) == (0, "audit chain intact: 1 events")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["bogus"],
+        ["workflows"],
+        ["workflows", "validate"],
+        ["workflows", "list", "extra"],
+        ["sheet"],
+        ["sheet", WORKFLOW_ID],
+        ["sheet", WORKFLOW_ID, "--out", "x.pdf", "--lang", "de"],
+        ["export"],
+        ["export", "abc", "--out", "x.pdf"],
+        ["export", "0", "--out", "x.pdf"],
+        ["export", "--out", "x.pdf"],
+        ["export", "1", "--all", "--out", "x"],
+        ["export", "--all", "--since", "yesterday", "--out", "x"],
+        ["encounters"],
+        ["encounters", "list", "--limit", "-3"],
+        ["encounters", "import"],
+        ["encounters", "export", "1"],
+        ["db"],
+        ["db", "downgrade"],
+        ["audit"],
+        ["fhir", "export", "1"],
+        ["--database-url"],
+    ],
+)
+def test_bad_arguments_give_one_line_and_a_usage_exit(argv: list[str]) -> None:
+    code, _out, err = _run(*argv)
+    assert code == 2
+    _assert_one_line_error(code, err)
+
+
+def test_runtime_failures_give_one_line(db: str, encounter_id: int, tmp_path: Path) -> None:
+    cases = [
+        ["--database-url", db, "encounters", "export", "999", "--out", str(tmp_path / "x.json")],
+        ["--database-url", db, "encounters", "import", str(tmp_path / "missing.json")],
+        [
+            "--database-url",
+            db,
+            "encounters",
+            "export",
+            str(encounter_id),
+            "--out",
+            str(tmp_path / "no" / "x.json"),
+        ],
+        ["--database-url", "postgresql+nosuchdriver://x/y", "encounters", "list"],
+        ["--database-url", db, "export", "--all", "--out", str(tmp_path / "missing-dir")],
+    ]
+    for argv in cases:
+        code, _out, err = _run(*argv)
+        _assert_one_line_error(code, err)
+    assert not (tmp_path / "x.json").exists()
+    assert not (tmp_path / "no").exists()
+
+
+def test_importing_a_bad_document_names_the_field(db: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}', encoding="utf-8")
+    code, _, err = _run("--database-url", db, "encounters", "import", str(bad))
+    _assert_one_line_error(code, err)
+    assert "field" in err
+
+
+def test_a_damaged_database_is_named_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.sqlite3"
+    path.write_bytes(b"garbage" * 1000)
+    code, _, err = _run("--database-url", f"sqlite:///{path}", "encounters", "list")
+    _assert_one_line_error(code, err)
+    assert str(path) in err
+    assert path.read_bytes() == b"garbage" * 1000
+
+
+def test_the_console_script_runs_as_a_module() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "workflows", "list"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(WORKFLOW_ID)
