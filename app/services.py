@@ -435,11 +435,14 @@ class WorkupService:
     @_translated
     def export_document(self, encounter_id: int) -> str:
         """The encounter as a JSON document (see docs/encounter-document.md)."""
-        from app.interop import dumps, encounter_to_document
+        from app.interop import InteropError, dumps, encounter_to_document
 
         encounter = self.encounter(encounter_id)
         workflow = self.encounter_workflow(encounter_id)
-        return dumps(encounter_to_document(encounter, workflow))
+        try:
+            return dumps(encounter_to_document(encounter, workflow))
+        except InteropError as error:
+            raise ServiceError(f"encounter {encounter_id} cannot be exported: {error}") from error
 
     @_translated
     def import_document(self, text: str | bytes, actor: str) -> int:

@@ -24,10 +24,12 @@ AnswerValue = bool | str | Decimal | tuple[str, ...] | YnuDetails
 """check: bool; ynu, single, text, date, datetime: str; number: Decimal;
 multi: tuple of option values; ynu_details: YnuDetails."""
 
-_DATE_FULL = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATE_MONTH = re.compile(r"^\d{4}-\d{2}$")
-_DATE_YEAR = re.compile(r"^\d{4}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+_DATE_FULL = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATE_MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
+_DATE_YEAR = re.compile(r"^[0-9]{4}$")
+_DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$")
+_STORED_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 MAX_TEXT_LENGTH = 100_000
 
 
@@ -81,8 +83,11 @@ def _check_datetime(item: Item, value: object, today: date) -> str:
 def _check_number(item: Item, value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
         raise _fail(item, "expects a number")
+    text = str(value).strip()
+    if not _NUMBER.match(text):
+        raise _fail(item, f"{value!r} is not a number")
     try:
-        number = Decimal(str(value).strip().replace(",", "."))
+        number = Decimal(text.replace(",", "."))
     except InvalidOperation:
         raise _fail(item, f"{value!r} is not a number") from None
     if not number.is_finite():
@@ -125,10 +130,10 @@ def validate_answer(item: Item, value: object, today: date) -> AnswerValue:
     if kind is ItemKind.MULTI:
         if not isinstance(value, (tuple, list, set, frozenset)):
             raise _fail(item, "expects a list of options")
-        chosen = set(value)
-        for choice in chosen:
+        for choice in value:
             if not isinstance(choice, str) or item.option(choice) is None:
                 raise _fail(item, f"{choice!r} is not one of its options")
+        chosen = set(value)
         return tuple(option.value for option in item.options if option.value in chosen)
     if kind is ItemKind.TEXT:
         return _check_text(item, value)
@@ -176,8 +181,8 @@ def from_json(item: Item, raw: Any, today: date | None = None) -> AnswerValue:
         raw = YnuDetails(raw.get("choice", ""), raw.get("details", ""))
     elif item.kind is ItemKind.MULTI and isinstance(raw, list):
         raw = tuple(raw)
-    elif item.kind is ItemKind.NUMBER and not isinstance(raw, str):
-        raise _fail(item, "expects a number written as a string")
+    elif item.kind is ItemKind.NUMBER and not (isinstance(raw, str) and _STORED_NUMBER.match(raw)):
+        raise _fail(item, 'expects a number written as a string such as "12.5"')
     return validate_answer(item, raw, horizon)
 
 

@@ -76,7 +76,11 @@ def test_valid_values_are_canonicalised(item: Item, value: object, expected: obj
             "above the highest possible value 14",
         ),
         (_item(ItemKind.NUMBER, decimals=1), "1.25", "more than 1 decimal places"),
-        (_item(ItemKind.NUMBER), "NaN", "is not a finite number"),
+        (_item(ItemKind.NUMBER), "NaN", "'NaN' is not a number"),
+        (_item(ItemKind.NUMBER), "1_000", "'1_000' is not a number"),
+        (_item(ItemKind.NUMBER), "١٢", "is not a number"),
+        (_item(ItemKind.DATE, allow_partial_date=True), "١٢٣٤", "is not a date"),
+        (_item(ItemKind.MULTI, options=CHOICES), [["a"]], "is not one of its options"),
         (_item(ItemKind.NUMBER), True, "expects a number"),
         (_item(ItemKind.DATE), "2026-11-22", "2026-11-22 is in the future"),
         (_item(ItemKind.DATE), "2024-02", "is not a date as YYYY-MM-DD"),
@@ -108,6 +112,14 @@ def test_display_is_the_recorded_value_in_the_language() -> None:
     )
     assert display_value(_item(ItemKind.MULTI, options=CHOICES), ("a", "b"), "ru") == "Альфа; Бета"
     assert display_value(_item(ItemKind.DATETIME), "2026-11-21T08:15", "en") == "2026-11-21 08:15"
+
+
+def test_stored_numbers_are_read_strictly() -> None:
+    item = _item(ItemKind.NUMBER)
+    assert from_json(item, "-2.50") == Decimal("-2.50")
+    for raw in (" 12,5 ", "12.5 ", 12.5, "1e400x"):
+        with pytest.raises(AnswerError, match="expects a number written as a string"):
+            from_json(item, raw)
 
 
 def test_empty_values() -> None:
