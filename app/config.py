@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, fields, replace
-from importlib import resources
 from pathlib import Path
 
 APP_NAME = "ejaculatory-disorder-workup"
@@ -67,10 +67,15 @@ def default_database_path() -> Path:
 
 
 def _package_dir(package: str, fallback: str) -> Path:
+    """The folder of a data package (installed, or mapped by an editable install)."""
     try:
-        return Path(str(resources.files(package)))
+        spec = importlib.util.find_spec(package)
     except ModuleNotFoundError:
-        return Path(__file__).resolve().parent.parent / fallback
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if locations:
+        return Path(locations[0])
+    return Path(__file__).resolve().parent.parent / fallback
 
 
 def shipped_workflows_dir() -> Path:

@@ -7,7 +7,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -473,28 +473,33 @@ class WorkupService:
         self, encounter_id: int, language: str | None = None, paper: str | None = None
     ) -> bytes:
         """The PDF summary of an encounter (with the patient's instruction pages)."""
-        from app.report import summary_pdf
+        from app.report import ReportError, summary_pdf
 
         encounter = self.encounter(encounter_id)
         workflow = self.encounter_workflow(encounter_id)
         include = encounter.answers.get("export_instructions", True) is not False
-        return summary_pdf(
-            workflow,
-            encounter,
-            self._clinic(),
-            _language(language or encounter.language),
-            self._clock(),
-            paper=self._paper(paper),
-            include_instructions=bool(include),
-        )
+        try:
+            return summary_pdf(
+                workflow,
+                encounter,
+                self._clinic(),
+                _language(language or encounter.language),
+                self._clock(),
+                paper=self._paper(paper),
+                include_instructions=bool(include),
+            )
+        except ReportError as error:
+            raise ServiceError(str(error)) from error
 
     def sheet_pdf(self, workflow_id: str, language: str, paper: str | None = None) -> bytes:
         """A blank printable workup sheet."""
-        from app.report import sheet_pdf
+        from app.report import ReportError, sheet_pdf
 
-        return sheet_pdf(
-            self.workflow(workflow_id), self._clinic(), _language(language), self._paper(paper)
-        )
+        workflow = self.workflow(workflow_id)
+        try:
+            return sheet_pdf(workflow, self._clinic(), _language(language), self._paper(paper))
+        except ReportError as error:
+            raise ServiceError(str(error)) from error
 
     def write_pdf(self, path: Path, data: bytes) -> None:
         """Write a PDF atomically; a failure leaves no partial file."""
@@ -523,8 +528,3 @@ def workflow_file_problems(paths: list[Path]) -> list[str]:
         except WorkflowFileError as error:
             problems.extend(str(problem) for problem in error.problems)
     return problems
-
-
-def with_settings(settings: Settings, **changes: str) -> Settings:
-    """A copy of `settings` with some values changed."""
-    return replace(settings, **changes)
