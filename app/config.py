@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+
+from app.fileio import package_dir
 
 APP_NAME = "ejaculatory-disorder-workup"
 ENV_DATA_DIR = "WORKUP_DATA_DIR"
@@ -15,6 +16,7 @@ ENV_CONFIG_DIR = "WORKUP_CONFIG_DIR"
 ENV_DATABASE_URL = "WORKUP_DATABASE_URL"
 ENV_WORKFLOWS_DIR = "WORKUP_WORKFLOWS_DIR"
 PAPER_SIZES = ("A4", "Letter")
+_SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(Exception):
@@ -66,26 +68,14 @@ def default_database_path() -> Path:
     return data_dir() / "workup.sqlite3"
 
 
-def _package_dir(package: str, fallback: str) -> Path:
-    """The folder of a data package (installed, or mapped by an editable install)."""
-    try:
-        spec = importlib.util.find_spec(package)
-    except ModuleNotFoundError:
-        spec = None
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    if locations:
-        return Path(locations[0])
-    return Path(__file__).resolve().parent.parent / fallback
-
-
 def shipped_workflows_dir() -> Path:
     """The workflow files shipped with the application."""
-    return _package_dir("app.shipped_workflows", "workflows")
+    return package_dir("app.shipped_workflows", _SOURCE_ROOT / "workflows")
 
 
 def resources_dir() -> Path:
     """Fonts, icons and translations shipped with the application."""
-    return _package_dir("app.resources", "resources")
+    return package_dir("app.resources", _SOURCE_ROOT / "resources")
 
 
 def load_settings(path: Path | None = None) -> Settings:

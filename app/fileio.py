@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib.util
 import os
 import tempfile
 from pathlib import Path
@@ -54,3 +55,17 @@ def write_atomically(path: Path, data: bytes) -> None:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def package_dir(package: str, fallback: Path) -> Path:
+    """The folder of a data package, installed or mapped by an editable install.
+
+    Data packages have no __init__.py, so their folder comes from the import system's
+    search locations; `fallback` (the source tree) serves when the package is not found.
+    """
+    try:
+        spec = importlib.util.find_spec(package)
+    except ModuleNotFoundError:
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) if locations else fallback

@@ -1,0 +1,378 @@
+"""The summary of an encounter as plain data: every string to print, already localized."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from app.domain.encounter import (
+    Encounter,
+    EncounterStatus,
+    OrderState,
+    OrderStatus,
+    is_visible,
+)
+from app.domain.values import AnswerValue, display_value, is_empty
+from app.domain.workflow import Item, ItemKind, Role, Workflow
+from app.report.strings import strings_for
+from app.report.text import clean, format_date, format_datetime, one_line
+
+_PLACEHOLDER = re.compile(r"\{item:([^{}\s]+)\}")
+_ORDERED = (OrderStatus.ORDERED, OrderStatus.DONE_ELSEWHERE)
+_FINAL = (EncounterStatus.FINALIZED, EncounterStatus.AMENDED)
+
+
+@dataclass(frozen=True)
+class ClinicInfo:
+    """The clinic printed at the top of every document."""
+
+    name: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Field:
+    """A label and the text printed beside it."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CodeText:
+    """One code of an order: system name, code and display text."""
+
+    system: str
+    code: str
+    display: str
+
+    def text(self) -> str:
+        """The code as one line, e.g. "LOINC 58410-2 — Complete blood count"."""
+        return (
+            f"{self.system} {self.code} — {self.display}"
+            if self.display
+            else (f"{self.system} {self.code}")
+        )
+
+
+@dataclass(frozen=True)
+class OrderEntry:
+    """One order item with a status, as printed in the Orders or Not ordered part."""
+
+    item_id: str
+    label: str
+    answer: str
+    status: str
+    date: str
+    note: str
+    codes: tuple[CodeText, ...] = ()
+    details: tuple[Field, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordedEntry:
+    """One answered history or examination item."""
+
+    item_id: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RecordedSection:
+    """The answered items of one workflow section, in workflow order."""
+
+    section_id: str
+    code: str
+    title: str
+    entries: tuple[RecordedEntry, ...]
+
+
+@dataclass(frozen=True)
+class AddendumEntry:
+    """An addendum: its heading, reason and who opened and signed it when."""
+
+    heading: str
+    reason: str
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class InstructionPage:
+    """Patient instructions for one ordered item, with placeholders filled in."""
+
+    item_id: str
+    title: str
+    order_label: str
+    patient_name: str
+    date: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SummaryData:
+    """Everything printed in an encounter summary; the renderer adds only layout."""
+
+    language: str
+    labels: Mapping[str, str]
+    clinic_name: str
+    clinic_address: str
+    document_title: str
+    workflow_title: str
+    workflow_version: str
+    patient_name: str
+    patient: tuple[Field, ...]
+    encounter: tuple[Field, ...]
+    is_draft: bool
+    draft_mark: str
+    draft_banner: str
+    signature: tuple[Field, ...]
+    addenda: tuple[AddendumEntry, ...]
+    orders: tuple[OrderEntry, ...]
+    not_ordered: tuple[OrderEntry, ...]
+    recorded: tuple[RecordedSection, ...]
+    instructions: tuple[InstructionPage, ...]
+    footer_encounter: str
+    footer_generated: str
+    page_of: str
+
+    def page_label(self, page: int, pages: int) -> str:
+        """The footer's "page X of Y" text."""
+        return self.page_of.format(page=page, pages=pages)
+
+
+def visit_date(workflow: Workflow, encounter: Encounter) -> date:
+    """The recorded visit date (item `visit_date`), else the day the encounter was created."""
+    if workflow.has_item("visit_date"):
+        value = encounter.answers.get("visit_date")
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+    return encounter.created_at.date()
+
+
+def _status_text(status: EncounterStatus, labels: Mapping[str, str]) -> str:
+    return labels[f"status_{status.value}"]
+
+
+def _order_text(status: OrderStatus, labels: Mapping[str, str]) -> str:
+    return labels[f"order_{status.value}"]
+
+
+def _shown(
+    workflow: Workflow, item: Item, answers: Mapping[str, AnswerValue], encounter: Encounter
+) -> bool:
+    # Answers left behind by an item that is now hidden are not part of the record shown.
+    return is_visible(workflow, item, answers, encounter.orders)
+
+
+def _answer_text(item: Item, answers: Mapping[str, AnswerValue], language: str) -> str:
+    value = answers.get(item.id)
+    if value is None or is_empty(value):
+        return ""
+    return clean(display_value(item, value, language))
+
+
+def _order_entry(
+    workflow: Workflow,
+    item: Item,
+    state: OrderState,
+    encounter: Encounter,
+    language: str,
+    labels: Mapping[str, str],
+    default_date: date,
+) -> OrderEntry:
+    if state.date is not None:
+        when = format_date(state.date, language)
+    elif state.status is OrderStatus.ORDERED:
+        when = format_date(default_date, language)
+    elif state.status is OrderStatus.DONE_ELSEWHERE:
+        when = labels["date_not_recorded"]
+    else:
+        when = ""
+    details: tuple[Field, ...] = ()
+    codes: tuple[CodeText, ...] = ()
+    if state.status in _ORDERED:
+        codes = tuple(
+            CodeText(clean(code.system_name), clean(code.code), clean(code.display))
+            for code in item.codes
+        )
+        details = tuple(
+            Field(clean(detail.label.get(language)), text)
+            for detail in workflow.details_of(item.id)
+            if _shown(workflow, detail, encounter.answers, encounter)
+            and (text := _answer_text(detail, encounter.answers, language))
+        )
+    answer = "" if item.kind is ItemKind.CHECK else _answer_text(item, encounter.answers, language)
+    return OrderEntry(
+        item_id=item.id,
+        label=clean(item.label.get(language)),
+        answer=answer,
+        status=_order_text(state.status, labels),
+        date=when,
+        note=clean(state.note.strip()),
+        codes=codes,
+        details=details,
+    )
+
+
+def fill_placeholders(text: str, workflow: Workflow, encounter: Encounter, language: str) -> str:
+    """Replace each `{item:ID}` by the recorded answer of ID, or a neutral phrase."""
+    fallback = strings_for(language)["placeholder_answer"]
+
+    def replace(match: re.Match[str]) -> str:
+        item_id = match.group(1)
+        if not workflow.has_item(item_id):
+            return fallback
+        answer = _answer_text(workflow.item(item_id), encounter.answers, language)
+        return answer or fallback
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def _recorded(
+    workflow: Workflow, encounter: Encounter, language: str
+) -> tuple[RecordedSection, ...]:
+    sections: list[RecordedSection] = []
+    for section in workflow.sections:
+        entries: list[RecordedEntry] = []
+        for item in section.items:
+            if item.is_order or item.role is Role.ADMIN:
+                continue
+            if item.role is Role.ORDER_DETAIL and item.parent and workflow.has_item(item.parent):
+                continue  # printed with its order
+            if not _shown(workflow, item, encounter.answers, encounter):
+                continue
+            text = _answer_text(item, encounter.answers, language)
+            if text:
+                entries.append(RecordedEntry(item.id, clean(item.label.get(language)), text))
+        if entries:
+            sections.append(
+                RecordedSection(
+                    section.id,
+                    clean(section.code),
+                    clean(section.title.get(language)),
+                    tuple(entries),
+                )
+            )
+    return tuple(sections)
+
+
+def _signature(encounter: Encounter, language: str, labels: Mapping[str, str]) -> tuple[Field, ...]:
+    if not encounter.finalized_by:
+        return ()
+    fields = [Field(labels["signed_by"], one_line(encounter.finalized_by))]
+    if encounter.finalized_at is not None:
+        fields.append(Field(labels["signed_at"], format_datetime(encounter.finalized_at, language)))
+    return tuple(fields)
+
+
+def _addenda(
+    encounter: Encounter, language: str, labels: Mapping[str, str]
+) -> tuple[AddendumEntry, ...]:
+    entries: list[AddendumEntry] = []
+    for addendum in sorted(encounter.addenda, key=lambda entry: entry.seq):
+        fields = [
+            Field(labels["opened_by"], one_line(addendum.opened_by)),
+            Field(labels["opened_at"], format_datetime(addendum.opened_at, language)),
+        ]
+        if addendum.signed_by:
+            fields.append(Field(labels["addendum_signed_by"], one_line(addendum.signed_by)))
+            if addendum.signed_at is not None:
+                fields.append(
+                    Field(labels["signed_at"], format_datetime(addendum.signed_at, language))
+                )
+        else:
+            fields.append(Field(labels["addendum_signed_by"], labels["not_signed"]))
+        entries.append(
+            AddendumEntry(
+                heading=labels["addendum"].format(seq=addendum.seq),
+                reason=clean(addendum.reason.strip()),
+                fields=tuple(fields),
+            )
+        )
+    return tuple(entries)
+
+
+def build_summary_data(
+    workflow: Workflow,
+    encounter: Encounter,
+    clinic: ClinicInfo,
+    language: str,
+    generated_at: datetime,
+) -> SummaryData:
+    """Collect and localize everything the summary of `encounter` prints."""
+    language = language if language in ("en", "ru") else "en"
+    labels = strings_for(language)
+    patient = encounter.patient
+    visit = visit_date(workflow, encounter)
+    patient_name = one_line(patient.display_name)
+
+    orders: list[OrderEntry] = []
+    not_ordered: list[OrderEntry] = []
+    instructions: list[InstructionPage] = []
+    for item in workflow.order_items():
+        state = encounter.orders.get(item.id)
+        if state is None or not _shown(workflow, item, encounter.answers, encounter):
+            continue
+        entry = _order_entry(workflow, item, state, encounter, language, labels, visit)
+        (orders if state.status in _ORDERED else not_ordered).append(entry)
+        if state.status is OrderStatus.ORDERED and item.instructions is not None:
+            text = item.instructions.get(language).strip()
+            if text:
+                instructions.append(
+                    InstructionPage(
+                        item_id=item.id,
+                        title=labels["instructions_title"],
+                        order_label=entry.label,
+                        patient_name=patient_name,
+                        date=entry.date,
+                        text=clean(fill_placeholders(text, workflow, encounter, language)),
+                    )
+                )
+
+    clinician = encounter.clinician
+    if not clinician.strip() and workflow.has_item("visit_clinician"):
+        value = encounter.answers.get("visit_clinician")
+        clinician = value if isinstance(value, str) else ""
+    is_draft = encounter.status not in _FINAL
+    return SummaryData(
+        language=language,
+        labels=labels,
+        clinic_name=one_line(clinic.name),
+        clinic_address=one_line(clinic.address, limit=2 * 200),
+        document_title=labels["summary_title"],
+        workflow_title=clean(workflow.title.get(language)),
+        workflow_version=labels["version"].format(version=workflow.version),
+        patient_name=patient_name,
+        patient=(
+            Field(labels["name"], patient_name),
+            Field(labels["birth_date"], format_date(patient.birth_date, language)),
+            Field(labels["chart_number"], one_line(patient.chart_number)),
+        ),
+        encounter=(
+            Field(labels["visit_date"], format_date(visit, language)),
+            Field(labels["clinician"], one_line(clinician)),
+            Field(labels["status"], _status_text(encounter.status, labels)),
+        ),
+        is_draft=is_draft,
+        draft_mark=labels["draft_mark"] if is_draft else "",
+        draft_banner=labels["draft_banner"] if is_draft else "",
+        signature=_signature(encounter, language, labels),
+        addenda=_addenda(encounter, language, labels),
+        orders=tuple(orders),
+        not_ordered=tuple(not_ordered),
+        recorded=_recorded(workflow, encounter, language),
+        instructions=tuple(instructions),
+        footer_encounter=labels["footer_encounter"].format(
+            uid=one_line(encounter.uid)[:8], revision=encounter.revision
+        ),
+        footer_generated=labels["footer_generated"].format(
+            time=format_datetime(generated_at, language)
+        ),
+        page_of=labels["page_of"],
+    )

@@ -1,0 +1,159 @@
+"""The blank workup sheet: every item, QR code and page numbers on every page, legibility."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from app.domain.workflow import Workflow
+from app.report import ClinicInfo, build_sheet_data, render_sheet, sheet_pdf
+from app.report.sheet import SheetKind, qr_payload
+from tests.report.conftest import flat, pdf_pages
+
+CLINIC = ClinicInfo("City Urology Clinic", "1 Main Street")
+
+
+def _font_sizes(data: bytes) -> set[float]:
+    sizes: set[float] = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        content = page.get_contents()
+        assert content is not None
+        stream = content.get_data().decode("latin-1")
+        sizes |= {float(size) for size in re.findall(r"/\S+ ([\d.]+) Tf", stream)}
+    return sizes
+
+
+def test_sheet_data_covers_every_item(small_workflow: Workflow) -> None:
+    data = build_sheet_data(small_workflow, CLINIC, "en")
+    items = [item for section in data.sections for item in section.items]
+    assert [item.item_id for item in items] == [item.id for item in small_workflow.items()]
+    kinds = {item.item_id: item.kind for item in items}
+    assert kinds["hx_dry"] is SheetKind.YNU
+    assert kinds["hx_context"] is SheetKind.CHOICE
+    assert kinds["lab_cbc"] is SheetKind.ORDER
+    assert kinds["sa_site"] is SheetKind.CHOICE
+    assert next(item for item in items if item.item_id == "lab_other").specify
+    assert next(item for item in items if item.item_id == "sa_site").indent
+    assert data.qr_payload == "workup:test_workup:v3"
+    assert data.patient_fields == ("Name", "Date of birth", "Chart number")
+    assert data.order_choices == ("Ordered", "Not indicated", "Declined")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_every_label_and_option_is_printed(small_workflow: Workflow, language: str) -> None:
+    pdf = sheet_pdf(small_workflow, CLINIC, language)
+    text = flat(" ".join(pdf_pages(pdf)))
+    for item in small_workflow.items():
+        assert flat(item.label.get(language)) in text
+        for option in item.options:
+            assert flat(option.label.get(language)) in text
+    yes = "Да" if language == "ru" else "Yes"
+    assert yes in text
+
+
+def test_each_page_has_qr_code_and_page_numbers(
+    small_workflow: Workflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportlab.graphics import renderPDF
+
+    drawn: list[Any] = []
+    original = renderPDF.draw
+
+    def counting(drawing: Any, *args: Any, **kwargs: Any) -> None:
+        drawn.append(drawing)
+        original(drawing, *args, **kwargs)
+
+    monkeypatch.setattr(renderPDF, "draw", counting)
+    # A long workflow so the sheet needs several pages.
+    pdf = sheet_pdf(_long_workflow(small_workflow), CLINIC, "en")
+    pages = pdf_pages(pdf)
+    assert len(pages) >= 3
+    assert len(drawn) == len(pages)
+    for number, page in enumerate(pages, start=1):
+        assert f"page {number} of {len(pages)}" in page
+        assert "workup:test_workup:v3" in page
+
+
+def _long_workflow(workflow: Workflow) -> Workflow:
+    from dataclasses import replace
+
+    sections = tuple(
+        replace(
+            section,
+            id=f"{section.id}_{copy}",
+            items=tuple(replace(item, id=f"{item.id}_{copy}") for item in section.items),
+        )
+        for copy in range(6)
+        for section in workflow.sections
+    )
+    return replace(workflow, sections=sections, _index={})
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_no_text_under_nine_points(small_workflow: Workflow, language: str) -> None:
+    sizes = _font_sizes(sheet_pdf(small_workflow, CLINIC, language))
+    assert min(sizes) >= 9
+
+
+def test_sheet_paper_sizes(small_workflow: Workflow) -> None:
+    data = build_sheet_data(small_workflow, ClinicInfo(), "en")
+    letter = PdfReader(io.BytesIO(render_sheet(data, "Letter"))).pages[0].mediabox
+    a4 = PdfReader(io.BytesIO(render_sheet(data))).pages[0].mediabox
+    assert (round(float(letter.width)), round(float(letter.height))) == (612, 792)
+    assert (round(float(a4.width)), round(float(a4.height))) == (595, 842)
+
+
+def test_qr_payload_names_workflow_and_version(small_workflow: Workflow) -> None:
+    assert qr_payload(small_workflow) == "workup:test_workup:v3"
+
+
+def test_hostile_labels_render(small_workflow: Workflow) -> None:
+    from dataclasses import replace
+
+    from app.domain.workflow import LocalizedText
+
+    section = small_workflow.sections[0]
+    odd = replace(
+        section.items[0],
+        label=LocalizedText("<b>&amp;]]> \x00 \ud800 😀 שלום " + "z" * 400),
+    )
+    workflow = replace(
+        small_workflow,
+        sections=(replace(section, items=(odd, *section.items[1:])), *small_workflow.sections[1:]),
+        _index={},
+    )
+    text = flat(" ".join(pdf_pages(sheet_pdf(workflow, ClinicInfo("<i>&", "]]>"), "en"))))
+    assert "<b>&amp;]]>" in text
+
+
+def _shipped_workflow() -> Workflow | None:
+    try:
+        from app.catalog import load_workflow_file
+    except ImportError:
+        return None
+    path = Path(__file__).resolve().parents[2] / "workflows" / "retrograde_ejaculation.toml"
+    if not path.is_file():
+        return None
+    loaded: Any = load_workflow_file(path)
+    workflow = getattr(loaded, "workflow", loaded)
+    return workflow if isinstance(workflow, Workflow) else None
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_shipped_workflow_sheet_is_compact_and_legible(language: str) -> None:
+    workflow = _shipped_workflow()
+    if workflow is None:
+        pytest.skip("the shipped workflow cannot be loaded here")
+    pdf = sheet_pdf(workflow, CLINIC, language)
+    pages = pdf_pages(pdf)
+    assert len(pages) <= 6
+    assert min(_font_sizes(pdf)) >= 9
+    payload = qr_payload(workflow)
+    for number, page in enumerate(pages, start=1):
+        assert payload in page
+        assert (f"page {number} of" if language == "en" else f"стр. {number} из") in page
