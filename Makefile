@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint system-deps clean
+.PHONY: run demo test lint screenshots system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ run: system-deps $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
+
+# Screenshots of every window and dialog, at 100 % and 150 % scale, into out/screenshots/.
+screenshots: system-deps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py out/screenshots/1.0
+	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=1.5 $(BIN)/python tools/screenshots.py out/screenshots/1.5
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

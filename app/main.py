@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 
 def run_gui(database_url: str | None = None) -> int:
     """Start the application window; return the process exit code."""
-    from app.gui.application import run
+    from PySide6.QtWidgets import QMessageBox
 
-    return run(sys.argv[:1], database_url)
+    from app.config import ConfigError, load_settings, setup_logging
+    from app.gui.application import APPLICATION_NAME, create_application, run
+    from app.gui.main_window import MainWindow
+    from app.services import ServiceError, WorkupService
+
+    application = create_application(sys.argv[:1])
+    setup_logging()
+    log = logging.getLogger("app.main")
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        QMessageBox.critical(None, APPLICATION_NAME, str(error))
+        return 1
+    try:
+        service = WorkupService.open(settings, database_url)
+    except ServiceError as error:
+        log.error("database could not be opened: %s", type(error).__name__)
+        QMessageBox.critical(
+            None,
+            APPLICATION_NAME,
+            f"{error}\n\nThe database file was left as it is. Check the database setting "
+            "or ask the clinic's IT support.",
+        )
+        return 1
+    try:
+        window = MainWindow(service, settings)
+        return run(application, window)
+    finally:
+        service.close()

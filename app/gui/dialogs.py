@@ -1,0 +1,362 @@
+"""Dialogs: new workup, review before signing, settings and about."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import QModelIndex, QRegularExpression, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.config import PAPER_SIZES, Settings
+from app.domain.encounter import Encounter, Patient
+from app.domain.workflow import Item, Section
+from app.gui.models import MissingItemsModel, PatientListModel, Roles
+from app.services import InvalidInputError, ServiceError, WorkupService
+
+SEARCH_DELAY_MS = 250
+
+
+class NewWorkupDialog(QDialog):
+    """Pick or register a patient, choose the workflow and clinician, start a draft."""
+
+    encounter_started = Signal(int)
+
+    def __init__(
+        self, service: WorkupService, settings: Settings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._settings = settings
+        self._created: Patient | None = None
+        self.encounter: Encounter | None = None
+        self.setWindowTitle(self.tr("New workup"))
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+
+        self.tabs = QTabWidget(self)
+        layout.addWidget(self.tabs)
+
+        existing = QWidget(self.tabs)
+        existing_layout = QVBoxLayout(existing)
+        self.patient_search = QLineEdit(existing)
+        self.patient_search.setPlaceholderText(self.tr("Family name, given name or chart number"))
+        self.patient_search.setAccessibleName(self.tr("Search patients"))
+        self.patient_search.setClearButtonEnabled(True)
+        self.patients = PatientListModel(self)
+        self.patient_view = QListView(existing)
+        self.patient_view.setModel(self.patients)
+        self.patient_view.setAccessibleName(self.tr("Patients found"))
+        self.patient_view.setMinimumHeight(180)
+        existing_layout.addWidget(self.patient_search)
+        existing_layout.addWidget(self.patient_view)
+        self.tabs.addTab(existing, self.tr("Existing patient"))
+
+        new = QWidget(self.tabs)
+        form = QFormLayout(new)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.family_name = QLineEdit(new)
+        self.given_name = QLineEdit(new)
+        self.birth_date = QLineEdit(new)
+        self.birth_date.setPlaceholderText(self.tr("YYYY-MM-DD"))
+        self.birth_date.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"^[0-9-]{0,10}$"), self.birth_date)
+        )
+        self.chart_number = QLineEdit(new)
+        for widget, text in (
+            (self.family_name, self.tr("Family name")),
+            (self.given_name, self.tr("Given name")),
+            (self.birth_date, self.tr("Date of birth")),
+            (self.chart_number, self.tr("Chart number")),
+        ):
+            widget.setAccessibleName(text)
+            form.addRow(text, widget)
+        self.tabs.addTab(new, self.tr("New patient"))
+
+        workup = QFormLayout()
+        self.workflow_combo = QComboBox(self)
+        for workflow in service.workflows():
+            self.workflow_combo.addItem(
+                f"{workflow.title.get(settings.language)} (v{workflow.version})", workflow.id
+            )
+        self.workflow_combo.setAccessibleName(self.tr("Workflow"))
+        self.workflow_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.workflow_combo.setMinimumContentsLength(30)
+        self.clinician = QLineEdit(settings.default_clinician, self)
+        self.clinician.setAccessibleName(self.tr("Clinician"))
+        workup.addRow(self.tr("Workflow"), self.workflow_combo)
+        workup.addRow(self.tr("Clinician"), self.clinician)
+        layout.addLayout(workup)
+
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("inputError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setVisible(False)
+        layout.addWidget(self.error_label)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.start_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.start_button.setText(self.tr("Start workup"))
+        layout.addWidget(self.buttons)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._on_search_timer_timeout)
+        self.patient_search.textEdited.connect(self._on_patient_search_text_edited)
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        self.patient_view.doubleClicked.connect(self._on_patient_view_double_clicked)
+        self.tabs.setCurrentIndex(1)
+        self.family_name.setFocus()
+
+    def _fail(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.setVisible(True)
+
+    def _chosen_patient(self) -> Patient | None:
+        """The selected or newly registered patient; None after showing why not."""
+        if self.tabs.currentIndex() == 0:
+            index = self.patient_view.currentIndex()
+            if not index.isValid():
+                self._fail(self.tr("Choose a patient from the list, or register a new one."))
+                return None
+            return self.patients.patient(index.row())
+        if self._created is not None:
+            return self._created
+        try:
+            born = date.fromisoformat(self.birth_date.text().strip())
+        except ValueError:
+            self._fail(self.tr("Enter the date of birth as YYYY-MM-DD."))
+            self.birth_date.setFocus()
+            return None
+        try:
+            self._created = self._service.create_patient(
+                self.family_name.text(), self.given_name.text(), born, self.chart_number.text()
+            )
+        except InvalidInputError as error:
+            self._fail(str(error)[:1].upper() + str(error)[1:] + ".")
+            return None
+        return self._created
+
+    @Slot()
+    def _on_buttons_accepted(self) -> None:
+        if not self.clinician.text().strip():
+            self._fail(self.tr("Enter the clinician's name."))
+            self.clinician.setFocus()
+            return
+        patient = self._chosen_patient()
+        if patient is None or patient.id is None:
+            return
+        try:
+            self.encounter = self._service.start_encounter(
+                patient.id, str(self.workflow_combo.currentData()), self.clinician.text()
+            )
+        except ServiceError as error:
+            self._fail(str(error))
+            return
+        assert self.encounter.id is not None
+        self.accept()
+        self.encounter_started.emit(self.encounter.id)
+
+    @Slot(str)
+    def _on_patient_search_text_edited(self, _text: str) -> None:
+        self._search_timer.start()
+
+    @Slot()
+    def _on_search_timer_timeout(self) -> None:
+        text = self.patient_search.text().strip()
+        self.patients.set_patients(self._service.find_patients(text) if text else [])
+        if self.patients.rowCount():
+            self.patient_view.setCurrentIndex(self.patients.index(0))
+
+    @Slot(QModelIndex)
+    def _on_patient_view_double_clicked(self, _index: QModelIndex) -> None:
+        self._on_buttons_accepted()
+
+
+class ReviewDialog(QDialog):
+    """Required items still missing; choosing one jumps to it."""
+
+    item_chosen = Signal(str)
+    finalize_requested = Signal()
+
+    def __init__(
+        self,
+        entries: list[tuple[Section, Item]],
+        language: str,
+        sign_text: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Review before signing"))
+        self.setMinimumSize(520, 360)
+        layout = QVBoxLayout(self)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.model = MissingItemsModel(language, self)
+        self.model.set_entries(entries)
+        self.view = QListView(self)
+        self.view.setModel(self.model)
+        self.view.setAccessibleName(self.tr("Required items not answered"))
+        layout.addWidget(self.view, 1)
+        buttons = QHBoxLayout()
+        self.finalize_button = QPushButton(sign_text, self)
+        self.close_button = QPushButton(self.tr("Close"), self)
+        buttons.addStretch(1)
+        buttons.addWidget(self.finalize_button)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        if entries:
+            self.summary.setText(
+                self.tr(
+                    "%n required item(s) are not answered yet. Choose one to go to it.",
+                    "",
+                    len(entries),
+                )
+            )
+        else:
+            self.summary.setText(self.tr("Every required item is answered."))
+            self.view.setVisible(False)
+        self.finalize_button.setEnabled(not entries)
+        self.view.activated.connect(self._on_view_activated)
+        self.view.clicked.connect(self._on_view_activated)
+        self.finalize_button.clicked.connect(self._on_finalize_button_clicked)
+        self.close_button.clicked.connect(self.reject)
+
+    @Slot(QModelIndex)
+    def _on_view_activated(self, index: QModelIndex) -> None:
+        item_id = index.data(Roles.ITEM_ID)
+        if item_id:
+            self.accept()
+            self.item_chosen.emit(str(item_id))
+
+    @Slot()
+    def _on_finalize_button_clicked(self) -> None:
+        self.accept()
+        self.finalize_requested.emit()
+
+
+class SettingsDialog(QDialog):
+    """Clinic, clinician, language, paper, database and workflows folder."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.setWindowTitle(self.tr("Settings"))
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.clinic_name = QLineEdit(settings.clinic_name, self)
+        self.clinic_address = QLineEdit(settings.clinic_address, self)
+        self.default_clinician = QLineEdit(settings.default_clinician, self)
+        self.language = QComboBox(self)
+        self.language.addItem("English", "en")
+        self.language.addItem("Русский", "ru")
+        self.language.setCurrentIndex(max(self.language.findData(settings.language), 0))
+        self.paper_size = QComboBox(self)
+        for paper in PAPER_SIZES:
+            self.paper_size.addItem(paper, paper)
+        self.paper_size.setCurrentIndex(max(self.paper_size.findData(settings.paper_size), 0))
+        self.database_url = QLineEdit(settings.database_url, self)
+        self.database_url.setPlaceholderText(self.tr("Local database in the user's data folder"))
+        self.workflows_dir = QLineEdit(settings.workflows_dir, self)
+        self.workflows_dir.setPlaceholderText(self.tr("None (shipped workflows only)"))
+        rows: list[tuple[str, QWidget]] = [
+            (self.tr("Clinic name"), self.clinic_name),
+            (self.tr("Clinic address"), self.clinic_address),
+            (self.tr("Default clinician"), self.default_clinician),
+            (self.tr("Language"), self.language),
+            (self.tr("Paper size"), self.paper_size),
+            (self.tr("Database URL"), self.database_url),
+            (self.tr("Clinic workflows folder"), self.workflows_dir),
+        ]
+        for text, widget in rows:
+            widget.setAccessibleName(text)
+            form.addRow(text, widget)
+        layout.addLayout(form)
+        hint = QLabel(
+            self.tr(
+                "Language, database and workflows folder take effect the next time a workup "
+                "is opened or the application is started."
+            ),
+            self,
+        )
+        hint.setObjectName("helpText")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def settings(self) -> Settings:
+        """The settings as edited."""
+        return replace(
+            self._settings,
+            clinic_name=self.clinic_name.text().strip(),
+            clinic_address=self.clinic_address.text().strip(),
+            default_clinician=self.default_clinician.text().strip(),
+            language=str(self.language.currentData()),
+            paper_size=str(self.paper_size.currentData()),
+            database_url=self.database_url.text().strip(),
+            workflows_dir=self.workflows_dir.text().strip(),
+        )
+
+
+class AboutDialog(QDialog):
+    """Version and what the application does and does not do."""
+
+    def __init__(self, database_label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("About"))
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        title = QLabel(self.tr("Ejaculatory Disorder Workup"), self)
+        title.setObjectName("dialogTitle")
+        version = QLabel(self.tr("Version %1").replace("%1", __version__), self)
+        statement = QLabel(
+            self.tr(
+                "This application records the diagnostic workup of retrograde ejaculation "
+                "and related ejaculatory complaints: what was asked, examined and ordered.\n\n"
+                "It does not interpret anything. It suggests no diagnosis, flags no value and "
+                "compares nothing with reference ranges. Every clinical judgement is the "
+                "clinician's."
+            ),
+            self,
+        )
+        statement.setWordWrap(True)
+        database = QLabel(self.tr("Database: %1").replace("%1", database_label), self)
+        database.setObjectName("helpText")
+        database.setWordWrap(True)
+        database.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        for widget in (title, version, statement, database):
+            layout.addWidget(widget)
+        layout.addWidget(buttons)

@@ -1,0 +1,441 @@
+"""The main window: the encounter list, the workup view and the application's actions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.config import ConfigError, Settings, save_settings
+from app.gui.autosave import AutoSaver
+from app.gui.dialogs import AboutDialog, NewWorkupDialog, SettingsDialog
+from app.gui.errors import show_service_error
+from app.gui.models import EncounterListModel, Roles
+from app.gui.workup_view import WorkupView
+from app.services import NotFoundError, ServiceError, WorkupService
+
+log = logging.getLogger("app.gui")
+SEARCH_DELAY_MS = 250
+
+
+class EncounterListPage(QWidget):
+    """Search box and the encounter table."""
+
+    def __init__(self, model: EncounterListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 8)
+        layout.setSpacing(10)
+        top = QHBoxLayout()
+        title = QLabel(self.tr("Workups"), self)
+        title.setObjectName("pageTitle")
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(self.tr("Search by name, chart number or date (YYYY-MM-DD)"))
+        self.search.setAccessibleName(self.tr("Search workups"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(420)
+        self.new_button = QPushButton(self.tr("New workup…"), self)
+        self.new_button.setObjectName("primaryButton")
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.search)
+        top.addWidget(self.new_button)
+        layout.addLayout(top)
+        self.table = QTableView(self)
+        self.table.setModel(model)
+        self.table.setAccessibleName(self.tr("Workups"))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setTabKeyNavigation(False)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        for column, width in enumerate((260, 120, 130, 0, 140, 150)):
+            if width:
+                self.table.setColumnWidth(column, width)
+        layout.addWidget(self.table, 1)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("helpText")
+        layout.addWidget(self.count_label)
+
+
+class MainWindow(QMainWindow):
+    """The application window over one opened service."""
+
+    def __init__(
+        self,
+        service: WorkupService,
+        settings: Settings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.settings = settings
+        self._titles: dict[str, str] = {}
+        self.new_dialog: NewWorkupDialog | None = None
+        self.setWindowTitle(self.tr("Ejaculatory Disorder Workup"))
+        self.resize(1280, 800)
+
+        self.encounters = EncounterListModel(service, self._workflow_title, self)
+        self.list_page = EncounterListPage(self.encounters, self)
+        self.workup = WorkupView(service, settings.language, self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.list_page)
+        self.stack.addWidget(self.workup)
+        self.setCentralWidget(self.stack)
+        self.save_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.save_label)
+        self.statusBar().showMessage(self.tr("Database: %1").replace("%1", service.database.label))
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._create_actions()
+        self._search_timer.timeout.connect(self._on_search_timer_timeout)
+        self.list_page.search.textEdited.connect(self._on_search_text_edited)
+        self.list_page.new_button.clicked.connect(self.new_workup)
+        self.list_page.table.activated.connect(self._on_table_activated)
+        self.workup.save_state_changed.connect(self._on_workup_save_state_changed)
+        self.workup.encounter_changed.connect(self._on_workup_encounter_changed)
+        self.encounters.modelReset.connect(self._on_encounters_changed)
+        self.encounters.rowsInserted.connect(self._on_encounters_changed)
+        self.encounters.set_search("")
+        self._update_actions()
+
+    # -- actions ----------------------------------------------------------------------
+
+    def _action(
+        self, text: str, shortcut: QKeySequence | str | None, slot: Callable[[], object]
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _create_actions(self) -> None:
+        self.new_action = self._action(self.tr("&New workup…"), "Ctrl+N", self.new_workup)
+        self.find_action = self._action(self.tr("&Find workup"), "Ctrl+F", self.focus_search)
+        self.list_action = self._action(self.tr("&Workup list"), "Ctrl+L", self.show_list)
+        self.next_action = self._action(
+            self.tr("Ne&xt section"), "Ctrl+PgDown", self._on_next_action_triggered
+        )
+        self.previous_action = self._action(
+            self.tr("&Previous section"), "Ctrl+PgUp", self._on_previous_action_triggered
+        )
+        self.review_action = self._action(
+            self.tr("&Review and finalize…"), "Ctrl+R", self._on_review_action_triggered
+        )
+        self.amend_action = self._action(self.tr("&Amend…"), None, self._on_amend_action_triggered)
+        self.export_action = self._action(self.tr("&Export PDF…"), "Ctrl+E", self.export_pdf)
+        self.print_action = self._action(self.tr("&Print…"), "Ctrl+P", self.print_summary)
+        self.settings_action = self._action(self.tr("&Settings…"), None, self.open_settings)
+        self.about_action = self._action(self.tr("&About"), None, self.show_about)
+        self.quit_action = self._action(self.tr("&Quit"), "Ctrl+Q", self.close)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu(self.tr("&File"))
+        for action in (self.new_action, self.find_action, self.list_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        for action in (self.export_action, self.print_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        workup_menu = menu.addMenu(self.tr("&Workup"))
+        for action in (self.next_action, self.previous_action):
+            workup_menu.addAction(action)
+        workup_menu.addSeparator()
+        workup_menu.addAction(self.review_action)
+        workup_menu.addAction(self.amend_action)
+        help_menu = menu.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.about_action)
+
+        toolbar = QToolBar(self.tr("Main"), self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in (self.list_action, self.new_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for action in (self.previous_action, self.next_action, self.review_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for action in (self.export_action, self.print_action):
+            toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+    def _update_actions(self) -> None:
+        in_workup = self.stack.currentWidget() is self.workup
+        for action in (
+            self.next_action,
+            self.previous_action,
+            self.export_action,
+            self.print_action,
+        ):
+            action.setEnabled(in_workup)
+        self.review_action.setEnabled(in_workup and self.workup.editable)
+        self.amend_action.setEnabled(in_workup and not self.workup.editable)
+        self.list_action.setEnabled(in_workup)
+
+    def _workflow_title(self, workflow_id: str) -> str:
+        if workflow_id not in self._titles:
+            try:
+                title = self.service.workflow(workflow_id).title.get(self.settings.language)
+            except NotFoundError:
+                title = workflow_id
+            self._titles[workflow_id] = title
+        return self._titles[workflow_id]
+
+    # -- navigation -------------------------------------------------------------------
+
+    def open_encounter(self, encounter_id: int) -> bool:
+        """Show one encounter's workup (pending edits of the current one are saved first)."""
+        if not self.workup.flush():
+            return False
+        try:
+            self.workup.load(encounter_id)
+        except ServiceError as error:
+            show_service_error(self, self.tr("Open workup"), error)
+            return False
+        self.stack.setCurrentWidget(self.workup)
+        self.setWindowTitle(
+            self.tr("%1 — Ejaculatory Disorder Workup").replace(
+                "%1", self.workup.patient_label.text()
+            )
+        )
+        self._update_actions()
+        self.workup.navigator.setFocus()
+        return True
+
+    @Slot()
+    def show_list(self) -> bool:
+        """Back to the encounter list (after saving pending edits)."""
+        if not self.workup.flush():
+            return False
+        self.stack.setCurrentWidget(self.list_page)
+        self.setWindowTitle(self.tr("Ejaculatory Disorder Workup"))
+        self.encounters.refresh()
+        self._update_actions()
+        return True
+
+    @Slot()
+    def focus_search(self) -> None:
+        """Show the list and put the cursor in the search box."""
+        if self.stack.currentWidget() is not self.list_page and not self.show_list():
+            return
+        self.list_page.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.list_page.search.selectAll()
+
+    @Slot()
+    def new_workup(self) -> NewWorkupDialog:
+        """Open the new-workup dialog (not blocking)."""
+        dialog = NewWorkupDialog(self.service, self.settings, self)
+        dialog.encounter_started.connect(self._on_new_dialog_encounter_started)
+        dialog.finished.connect(dialog.deleteLater)
+        self.new_dialog = dialog
+        dialog.open()
+        return dialog
+
+    # -- documents --------------------------------------------------------------------
+
+    @Slot()
+    def export_pdf(self) -> None:
+        """Save the summary PDF of the shown encounter where the user chooses."""
+        encounter = self.workup.encounter
+        if encounter is None or encounter.id is None or not self.workup.flush():
+            return
+        folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
+        patient = encounter.patient
+        suggested = folder / f"workup-{patient.chart_number or encounter.id}.pdf"
+        path_text, _filter = QFileDialog.getSaveFileName(
+            self, self.tr("Export PDF"), str(suggested), self.tr("PDF documents (*.pdf)")
+        )
+        if not path_text:
+            return
+        path = Path(path_text)
+        if path.suffix.lower() != ".pdf":
+            path = path.with_suffix(".pdf")
+        try:
+            data = self.service.summary_pdf(encounter.id, paper=self.settings.paper_size)
+            self.service.write_pdf(path, data)
+        except ImportError:
+            QMessageBox.information(
+                self,
+                self.tr("Export PDF"),
+                self.tr("PDF export is not available in this version."),
+            )
+            return
+        except ServiceError as error:
+            show_service_error(self, self.tr("Export PDF"), error)
+            return
+        self._remember_export_dir(path.parent)
+        self.statusBar().showMessage(self.tr("PDF saved: %1").replace("%1", str(path)), 8000)
+
+    def _remember_export_dir(self, folder: Path) -> None:
+        if str(folder) == self.settings.export_dir:
+            return
+        self.settings = replace(self.settings, export_dir=str(folder))
+        try:
+            save_settings(self.settings)
+        except ConfigError as error:
+            log.warning("export folder not remembered: %s", type(error).__name__)
+
+    @Slot()
+    def print_summary(self) -> None:
+        """Printing comes with a later version; say so plainly."""
+        QMessageBox.information(
+            self,
+            self.tr("Print"),
+            self.tr(
+                "Printing is not available in this version. Use Export PDF… and print the PDF file."
+            ),
+        )
+
+    # -- settings and about -----------------------------------------------------------
+
+    @Slot()
+    def open_settings(self) -> SettingsDialog:
+        """Open the settings dialog (not blocking)."""
+        dialog = SettingsDialog(self.settings, self)
+        dialog.accepted.connect(self._on_settings_dialog_accepted)
+        dialog.finished.connect(dialog.deleteLater)
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def show_about(self) -> AboutDialog:
+        """Open the about box (not blocking)."""
+        dialog = AboutDialog(self.service.database.label, self)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    # -- closing ----------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save pending edits before closing; ask when they cannot be saved."""
+        if not self.workup.flush():
+            answer = QMessageBox.question(
+                self,
+                self.tr("Unsaved changes"),
+                self.tr(
+                    "Some changes could not be saved. Close anyway and lose them?\n\n"
+                    "Choose No to keep the window open and try again."
+                ),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self.workup.saver.discard()
+        event.accept()
+
+    # -- slots ------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_search_text_edited(self, _text: str) -> None:
+        self._search_timer.start()
+
+    @Slot()
+    def _on_search_timer_timeout(self) -> None:
+        self.encounters.set_search(self.list_page.search.text())
+
+    @Slot()
+    def _on_encounters_changed(self) -> None:
+        model = self.encounters
+        if model.search:
+            text = self.tr("%1 workup(s) match “%2”").replace("%1", str(model.total))
+            text = text.replace("%2", model.search)
+        else:
+            text = self.tr("%1 workup(s)").replace("%1", str(model.total))
+        self.list_page.count_label.setText(text)
+
+    @Slot(QModelIndex)
+    def _on_table_activated(self, index: QModelIndex) -> None:
+        encounter_id = index.data(Roles.ENCOUNTER_ID)
+        if encounter_id is not None:
+            self.open_encounter(int(encounter_id))
+
+    @Slot(int)
+    def _on_new_dialog_encounter_started(self, encounter_id: int) -> None:
+        self.encounters.refresh()
+        self.open_encounter(encounter_id)
+
+    @Slot()
+    def _on_next_action_triggered(self) -> None:
+        if self.stack.currentWidget() is self.workup:
+            self.workup.next_section()
+
+    @Slot()
+    def _on_previous_action_triggered(self) -> None:
+        if self.stack.currentWidget() is self.workup:
+            self.workup.previous_section()
+
+    @Slot()
+    def _on_review_action_triggered(self) -> None:
+        self.workup.review()
+
+    @Slot()
+    def _on_amend_action_triggered(self) -> None:
+        self.workup.amend()
+
+    @Slot(str)
+    def _on_workup_save_state_changed(self, state: str) -> None:
+        texts = {
+            AutoSaver.SAVING: self.tr("Saving…"),
+            AutoSaver.SAVED: self.tr("All changes saved"),
+            AutoSaver.FAILED: self.tr("Not saved — see the message"),
+            AutoSaver.INVALID: self.tr("A marked entry was not saved; correct it"),
+        }
+        self.save_label.setText(texts.get(state, ""))
+
+    @Slot(int)
+    def _on_workup_encounter_changed(self, _encounter_id: int) -> None:
+        self._update_actions()
+
+    @Slot()
+    def _on_settings_dialog_accepted(self) -> None:
+        new = self.settings_dialog.settings()
+        try:
+            save_settings(new)
+        except ConfigError as error:
+            QMessageBox.warning(self, self.tr("Settings"), str(error))
+            return
+        self.settings = new
+        self.service.settings = new
+        self._titles.clear()
+        self.statusBar().showMessage(self.tr("Settings saved"), 5000)

@@ -1,0 +1,308 @@
+"""Qt item models adapting service results to views: encounters, patients, sections, gaps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from app.domain.encounter import EncounterStatus, EncounterSummary, Patient, SectionCompletion
+from app.domain.workflow import Item, Section
+from app.services import WorkupService
+
+PAGE_SIZE = 200
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Roles(IntEnum):
+    """Custom data roles of our models."""
+
+    ENCOUNTER_ID = Qt.ItemDataRole.UserRole + 1
+    PATIENT_ID = Qt.ItemDataRole.UserRole + 2
+    STATUS = Qt.ItemDataRole.UserRole + 3
+    SECTION_ID = Qt.ItemDataRole.UserRole + 4
+    ANSWERED = Qt.ItemDataRole.UserRole + 5
+    REQUIRED = Qt.ItemDataRole.UserRole + 6
+    COMPLETE = Qt.ItemDataRole.UserRole + 7
+    ITEM_ID = Qt.ItemDataRole.UserRole + 8
+    OBJECT = Qt.ItemDataRole.UserRole + 9
+
+
+def status_text(status: EncounterStatus) -> str:
+    """The encounter status in the interface language."""
+    words = {
+        EncounterStatus.DRAFT: QCoreApplication.translate("status", "Draft"),
+        EncounterStatus.FINALIZED: QCoreApplication.translate("status", "Finalized"),
+        EncounterStatus.AMENDING: QCoreApplication.translate("status", "Addendum open"),
+        EncounterStatus.AMENDED: QCoreApplication.translate("status", "Finalized, amended"),
+    }
+    return words[status]
+
+
+def local_time(moment: datetime) -> str:
+    """A timestamp in local time, to the minute."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class EncounterListModel(QAbstractTableModel):
+    """Encounters matching a search, fetched from the service page by page as the view scrolls."""
+
+    COLUMNS = ("patient", "birth_date", "chart", "workflow", "status", "updated")
+
+    def __init__(
+        self,
+        service: WorkupService,
+        workflow_title: Callable[[str], str],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._workflow_title = workflow_title
+        self._search = ""
+        self._rows: list[EncounterSummary] = []
+        self._total = 0
+        self._headers = (
+            self.tr("Patient"),
+            self.tr("Date of birth"),
+            self.tr("Chart number"),
+            self.tr("Workflow"),
+            self.tr("Status"),
+            self.tr("Last change"),
+        )
+
+    @property
+    def search(self) -> str:
+        """The current search text."""
+        return self._search
+
+    @property
+    def total(self) -> int:
+        """How many encounters match the search (loaded or not)."""
+        return self._total
+
+    def set_search(self, text: str) -> None:
+        """Show the encounters matching `text`; rows are fetched when the view asks."""
+        self.beginResetModel()
+        self._search = text.strip()
+        self._rows = []
+        self._total = self._service.count_encounters(self._search)
+        self.endResetModel()
+
+    def refresh(self) -> None:
+        """Reload with the same search (after a change elsewhere)."""
+        self.set_search(self._search)
+
+    def summary(self, row: int) -> EncounterSummary:
+        """The encounter shown in `row`."""
+        return self._rows[row]
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """Rows loaded so far."""
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """Patient, birth date, chart, workflow, status, last change."""
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def canFetchMore(self, parent: AnyIndex) -> bool:
+        """Whether more matching encounters remain in the database."""
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: AnyIndex) -> None:
+        """Load the next page of rows."""
+        if parent.isValid():
+            return
+        page = self._service.list_encounters(self._search, PAGE_SIZE, len(self._rows))
+        if not page:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._rows.extend(page)
+        self.endInsertRows()
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        """Column titles."""
+        if (
+            orientation is Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self._headers)
+        ):
+            return self._headers[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text and the row's ids."""
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            column = self.COLUMNS[index.column()]
+            if column == "patient":
+                return row.patient_name
+            if column == "birth_date":
+                return row.birth_date.isoformat()
+            if column == "chart":
+                return row.chart_number
+            if column == "workflow":
+                return self._workflow_title(row.workflow_id)
+            if column == "status":
+                return status_text(row.status)
+            return local_time(row.updated_at)
+        if role == Roles.ENCOUNTER_ID:
+            return row.id
+        if role == Roles.PATIENT_ID:
+            return row.patient_id
+        if role == Roles.STATUS:
+            return row.status.value
+        return None
+
+
+class PatientListModel(QAbstractListModel):
+    """Patients found by a search in the new-workup dialog."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._patients: list[Patient] = []
+
+    def set_patients(self, patients: Sequence[Patient]) -> None:
+        """Replace the list."""
+        self.beginResetModel()
+        self._patients = list(patients)
+        self.endResetModel()
+
+    def patient(self, row: int) -> Patient:
+        """The patient in `row`."""
+        return self._patients[row]
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """Patients found."""
+        return 0 if parent.isValid() else len(self._patients)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Name, date of birth and chart number."""
+        if not index.isValid() or index.row() >= len(self._patients):
+            return None
+        patient = self._patients[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            chart = f" · {patient.chart_number}" if patient.chart_number else ""
+            born = self.tr("born %1").replace("%1", patient.birth_date.isoformat())
+            return f"{patient.display_name} · {born}{chart}"
+        if role == Roles.PATIENT_ID:
+            return patient.id
+        return None
+
+
+class SectionListModel(QAbstractListModel):
+    """The sections of a workflow with how many required items are answered."""
+
+    def __init__(
+        self, sections: Sequence[Section], language: str, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._sections = list(sections)
+        self._language = language
+        self._completion: dict[str, SectionCompletion] = {}
+
+    def set_completion(self, completion: Sequence[SectionCompletion]) -> None:
+        """Update the answered/required counts."""
+        self._completion = {entry.section_id: entry for entry in completion}
+        if self._sections:
+            self.dataChanged.emit(self.index(0), self.index(len(self._sections) - 1))
+
+    def section(self, row: int) -> Section:
+        """The section in `row`."""
+        return self._sections[row]
+
+    def row_of(self, section_id: str) -> int:
+        """The row of section `section_id` (-1 when absent)."""
+        for row, section in enumerate(self._sections):
+            if section.id == section_id:
+                return row
+        return -1
+
+    def progress_text(self, section_id: str) -> str:
+        """'answered/required' with a check mark when complete; recorded count otherwise."""
+        entry = self._completion.get(section_id)
+        if entry is None:
+            return ""
+        if entry.required:
+            mark = " ✓" if entry.complete else ""
+            return f"{entry.answered}/{entry.required}{mark}"
+        return self.tr("%n recorded", "", entry.recorded) if entry.recorded else ""
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """Sections."""
+        return 0 if parent.isValid() else len(self._sections)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Code, title and progress."""
+        if not index.isValid() or index.row() >= len(self._sections):
+            return None
+        section = self._sections[index.row()]
+        entry = self._completion.get(section.id)
+        if role == Qt.ItemDataRole.DisplayRole:
+            title = f"{section.code}  {section.title.get(self._language)}"
+            progress = self.progress_text(section.id)
+            if section.optional:
+                progress = (progress + " · " if progress else "") + self.tr("optional")
+            return f"{title}\n{progress}" if progress else title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return section.title.get(self._language)
+        if role == Roles.SECTION_ID:
+            return section.id
+        if role == Roles.ANSWERED:
+            return entry.answered if entry else 0
+        if role == Roles.REQUIRED:
+            return entry.required if entry else 0
+        if role == Roles.COMPLETE:
+            return entry.complete if entry else True
+        return None
+
+
+class MissingItemsModel(QAbstractListModel):
+    """Required items not answered yet, in document order."""
+
+    def __init__(self, language: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._language = language
+        self._entries: list[tuple[Section, Item]] = []
+
+    def set_entries(self, entries: Sequence[tuple[Section, Item]]) -> None:
+        """Replace the list."""
+        self.beginResetModel()
+        self._entries = list(entries)
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
+        """Missing items."""
+        return 0 if parent.isValid() else len(self._entries)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Section code and item label."""
+        if not index.isValid() or index.row() >= len(self._entries):
+            return None
+        section, item = self._entries[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{section.code}  {item.label.get(self._language)}"
+        if role == Roles.ITEM_ID:
+            return item.id
+        if role == Roles.SECTION_ID:
+            return section.id
+        return None

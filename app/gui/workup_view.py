@@ -1,0 +1,556 @@
+"""The workup of one encounter: header, section navigator and the section forms, autosaved."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.encounter import (
+    Encounter,
+    EncounterStatus,
+    OrderState,
+    is_visible,
+    section_completion,
+)
+from app.domain.values import AnswerValue, validate_answer
+from app.domain.workflow import Item, Section, Workflow
+from app.gui.autosave import AutoSaver
+from app.gui.dialogs import ReviewDialog
+from app.gui.errors import show_service_error
+from app.gui.fields import FIELD_CLASSES, ItemField, OrderDraft, OrderField
+from app.gui.models import SectionListModel, local_time, status_text
+from app.services import ConflictError, InvalidInputError, ServiceError, WorkupService
+
+log = logging.getLogger("app.gui")
+Field = ItemField | OrderField
+
+
+@dataclass
+class SectionPage:
+    """The widgets of one section's page."""
+
+    section: Section
+    scroll: QScrollArea
+    items_box: QWidget
+    fold_button: QToolButton | None = None
+    fields: list[Field] = field(default_factory=list)
+
+
+class WorkupView(QWidget):
+    """Shows one encounter and saves every change through the service as it is made."""
+
+    save_state_changed = Signal(str)
+    encounter_changed = Signal(int)
+
+    def __init__(
+        self, service: WorkupService, language: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self.language = language
+        self.encounter: Encounter | None = None
+        self.workflow: Workflow | None = None
+        self._answers: dict[str, AnswerValue] = {}
+        self._orders: dict[str, OrderState] = {}
+        self._fields: dict[str, Field] = {}
+        self._pages: list[SectionPage] = []
+        self.review_dialog: ReviewDialog | None = None
+        self.saver = AutoSaver(self._write, self)
+        self.saver.state_changed.connect(self._on_saver_state_changed)
+        self.saver.input_rejected.connect(self._on_saver_input_rejected)
+        self.saver.item_saved.connect(self._on_saver_item_saved)
+        self.saver.conflict_found.connect(self._on_saver_conflict_found)
+        self.saver.save_failed.connect(self._on_saver_save_failed)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.header = QFrame(self)
+        self.header.setObjectName("workupHeader")
+        header_layout = QHBoxLayout(self.header)
+        header_layout.setContentsMargins(16, 10, 16, 10)
+        text_column = QVBoxLayout()
+        text_column.setSpacing(2)
+        self.patient_label = QLabel(self.header)
+        self.patient_label.setObjectName("patientName")
+        self.details_label = QLabel(self.header)
+        self.details_label.setObjectName("helpText")
+        self.details_label.setWordWrap(True)
+        self.status_label = QLabel(self.header)
+        self.status_label.setObjectName("statusLine")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        for label in (self.patient_label, self.details_label, self.status_label):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            text_column.addWidget(label)
+        header_layout.addLayout(text_column, 1)
+        self.review_button = QPushButton(self.tr("Review…"), self.header)
+        self.sign_button = QPushButton(self.tr("Finalize…"), self.header)
+        self.sign_button.setObjectName("primaryButton")
+        self.amend_button = QPushButton(self.tr("Amend…"), self.header)
+        for button in (self.review_button, self.sign_button, self.amend_button):
+            header_layout.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.header)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.navigator = QListView(self.splitter)
+        self.navigator.setObjectName("sectionNavigator")
+        self.navigator.setAccessibleName(self.tr("Sections"))
+        self.navigator.setMinimumWidth(300)
+        self.navigator.setSpacing(1)
+        self.navigator.setUniformItemSizes(False)
+        self.navigator.setWordWrap(True)
+        self.navigator.setResizeMode(QListView.ResizeMode.Adjust)
+        self.navigator.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # a fixed viewport width keeps the wrapped titles from being elided after relayout
+        self.navigator.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.navigator.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.pages = QStackedWidget(self.splitter)
+        self.splitter.addWidget(self.navigator)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([320, 960])
+        layout.addWidget(self.splitter, 1)
+        self.sections: SectionListModel | None = None
+
+        self.review_button.clicked.connect(self._on_review_button_clicked)
+        self.sign_button.clicked.connect(self._on_sign_button_clicked)
+        self.amend_button.clicked.connect(self._on_amend_button_clicked)
+
+    # -- loading ----------------------------------------------------------------------
+
+    def load(self, encounter_id: int) -> None:
+        """Show encounter `encounter_id` (the caller flushed the previous one)."""
+        self.saver.discard()
+        encounter = self._service.encounter(encounter_id)
+        workflow = self._service.encounter_workflow(encounter_id)
+        if self.workflow is None or self.workflow.content_hash != workflow.content_hash:
+            self._build(workflow)
+        self.workflow = workflow
+        self._show_encounter(encounter)
+        self.show_section(0)
+
+    def reload(self) -> None:
+        """Read the encounter again and show what is stored."""
+        if self.encounter is not None and self.encounter.id is not None:
+            self._show_encounter(self._service.encounter(self.encounter.id))
+
+    def _show_encounter(self, encounter: Encounter) -> None:
+        self.encounter = encounter
+        self._answers = dict(encounter.answers)
+        self._orders = dict(encounter.orders)
+        visit_date = self._answers.get("visit_date")
+        for item_id, widget in self._fields.items():
+            if isinstance(widget, OrderField):
+                widget.set_state(self._orders.get(item_id))
+                widget.set_default_date(visit_date)
+            else:
+                widget.set_value(self._answers.get(item_id))
+            widget.set_error("")
+        for page in self._pages:
+            if page.fold_button is not None:
+                recorded = any(
+                    widget.item.id in self._answers or widget.item.id in self._orders
+                    for widget in page.fields
+                )
+                page.fold_button.setChecked(recorded)
+        self._update_header()
+        self._update_read_only()
+        self._refresh()
+
+    def _build(self, workflow: Workflow) -> None:
+        while self.pages.count():
+            page_widget = self.pages.widget(0)
+            if page_widget is None:
+                break
+            self.pages.removeWidget(page_widget)
+            page_widget.deleteLater()
+        self._fields.clear()
+        self._pages.clear()
+        self.sections = SectionListModel(workflow.sections, self.language, self)
+        self.navigator.setModel(self.sections)
+        self.navigator.selectionModel().currentChanged.connect(self._on_navigator_current_changed)
+        for section in workflow.sections:
+            page = self._build_page(section)
+            self._pages.append(page)
+            self.pages.addWidget(page.scroll)
+
+    def _build_page(self, section: Section) -> SectionPage:
+        scroll = QScrollArea(self.pages)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget(scroll)
+        body.setObjectName("sectionPage")
+        column = QVBoxLayout(body)
+        column.setContentsMargins(24, 16, 24, 24)
+        column.setSpacing(4)
+        title = QLabel(f"{section.code}  {section.title.get(self.language)}", body)
+        title.setObjectName("sectionTitle")
+        title.setWordWrap(True)
+        column.addWidget(title)
+        if section.note is not None:
+            note = QLabel(section.note.get(self.language), body)
+            note.setObjectName("sectionNote")
+            note.setWordWrap(True)
+            column.addWidget(note)
+        fold_button: QToolButton | None = None
+        if section.optional:
+            fold_button = QToolButton(body)
+            fold_button.setText(self.tr("Optional section — show its items"))
+            fold_button.setCheckable(True)
+            fold_button.setArrowType(Qt.ArrowType.RightArrow)
+            fold_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            fold_button.setAutoRaise(True)
+            fold_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            fold_button.setObjectName("foldButton")
+            column.addWidget(fold_button, 0, Qt.AlignmentFlag.AlignLeft)
+        items_box = QWidget(body)
+        items_layout = QVBoxLayout(items_box)
+        items_layout.setContentsMargins(0, 8, 0, 0)
+        items_layout.setSpacing(2)
+        page = SectionPage(section, scroll, items_box, fold_button)
+        for item in section.items:
+            widget = self._make_field(item, items_box)
+            items_layout.addWidget(widget)
+            self._fields[item.id] = widget
+            page.fields.append(widget)
+        column.addWidget(items_box)
+        column.addStretch(1)
+        scroll.setWidget(body)
+        if fold_button is not None:
+            items_box.setVisible(False)
+            fold_button.toggled.connect(self._on_fold_button_toggled)
+        return page
+
+    def _make_field(self, item: Item, parent: QWidget) -> Field:
+        if item.is_order:
+            order = OrderField(item, self.language, parent=parent)
+            order.order_edited.connect(self._on_field_order_edited)
+            return order
+        widget = FIELD_CLASSES[item.kind](item, self.language, parent)
+        widget.value_edited.connect(self._on_field_value_edited)
+        return widget
+
+    # -- showing ----------------------------------------------------------------------
+
+    def _update_header(self) -> None:
+        encounter, workflow = self.encounter, self.workflow
+        if encounter is None or workflow is None:
+            return
+        patient = encounter.patient
+        self.patient_label.setText(patient.display_name)
+        parts = [self.tr("born %1").replace("%1", patient.birth_date.isoformat())]
+        if patient.chart_number:
+            parts.append(self.tr("chart %1").replace("%1", patient.chart_number))
+        parts.append(f"{workflow.title.get(self.language)} (v{workflow.version})")
+        parts.append(self.tr("clinician %1").replace("%1", encounter.clinician))
+        self.details_label.setText("  ·  ".join(parts))
+        lines = [status_text(encounter.status)]
+        if encounter.finalized_by and encounter.finalized_at:
+            lines[0] += "  ·  " + self.tr("signed by %1 on %2").replace(
+                "%1", encounter.finalized_by
+            ).replace("%2", local_time(encounter.finalized_at))
+        for addendum in encounter.addenda:
+            text = self.tr("Addendum %1 (%2): “%3”, opened by %4 on %5").replace(
+                "%1", str(addendum.seq)
+            )
+            state = (
+                self.tr("signed by %1 on %2")
+                .replace("%1", addendum.signed_by)
+                .replace("%2", local_time(addendum.signed_at))
+                if addendum.signed_by and addendum.signed_at
+                else self.tr("not signed yet")
+            )
+            lines.append(
+                text.replace("%2", state)
+                .replace("%3", addendum.reason)
+                .replace("%4", addendum.opened_by)
+                .replace("%5", local_time(addendum.opened_at))
+            )
+        if not encounter.status.editable:
+            lines[0] += "  ·  " + self.tr("read-only; use Amend… to add an addendum")
+        self.status_label.setText("\n".join(lines))
+        status = encounter.status
+        self.sign_button.setVisible(status.editable)
+        self.sign_button.setText(
+            self.tr("Sign addendum…")
+            if status is EncounterStatus.AMENDING
+            else self.tr("Finalize…")
+        )
+        self.review_button.setVisible(status.editable)
+        self.amend_button.setVisible(not status.editable)
+
+    @property
+    def editable(self) -> bool:
+        """Whether the shown encounter may be changed."""
+        return self.encounter is not None and self.encounter.status.editable
+
+    def _update_read_only(self) -> None:
+        read_only = not self.editable
+        for widget in self._fields.values():
+            widget.set_read_only(read_only)
+
+    def _refresh(self) -> None:
+        """Show or hide items by their show-when conditions; update the section counts."""
+        workflow = self.workflow
+        if workflow is None or self.sections is None:
+            return
+        for widget in self._fields.values():
+            widget.setVisible(is_visible(workflow, widget.item, self._answers, self._orders))
+        self.sections.set_completion(
+            [
+                section_completion(workflow, section, self._answers, self._orders)
+                for section in workflow.sections
+            ]
+        )
+
+    def field(self, item_id: str) -> Field:
+        """The widget of item `item_id`."""
+        return self._fields[item_id]
+
+    def current_section(self) -> int:
+        """The index of the section shown."""
+        return self.pages.currentIndex()
+
+    def show_section(self, row: int) -> None:
+        """Show section number `row` and select it in the navigator."""
+        if not 0 <= row < len(self._pages) or self.sections is None:
+            return
+        self.pages.setCurrentIndex(row)
+        index = self.sections.index(row)
+        if self.navigator.currentIndex() != index:
+            self.navigator.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
+
+    def next_section(self) -> None:
+        """Go to the next section."""
+        self.show_section(min(self.current_section() + 1, len(self._pages) - 1))
+
+    def previous_section(self) -> None:
+        """Go to the previous section."""
+        self.show_section(max(self.current_section() - 1, 0))
+
+    def jump_to_item(self, item_id: str) -> None:
+        """Show the section holding `item_id`, unfold it and focus the item."""
+        if self.workflow is None or item_id not in self._fields:
+            return
+        section = self.workflow.section_of(item_id)
+        row = next(i for i, page in enumerate(self._pages) if page.section.id == section.id)
+        page = self._pages[row]
+        if page.fold_button is not None:
+            page.fold_button.setChecked(True)
+        self.show_section(row)
+        widget = self._fields[item_id]
+        widget.focus_input()
+        QTimer.singleShot(0, lambda: page.scroll.ensureWidgetVisible(widget, 0, 40))
+
+    # -- saving -----------------------------------------------------------------------
+
+    def flush(self) -> bool:
+        """Write pending edits now; False when the database refused them."""
+        return self.saver.flush()
+
+    def _actor(self) -> str:
+        assert self.encounter is not None
+        return self.encounter.clinician
+
+    def _write(self, kind: str, item_id: str, value: Any) -> None:
+        """Store one change; raises the service's errors."""
+        encounter, workflow = self.encounter, self.workflow
+        assert encounter is not None
+        assert encounter.id is not None
+        assert workflow is not None
+        if kind == "order":
+            state: OrderState | None = None
+            if isinstance(value, OrderDraft):
+                try:
+                    state = value.to_state()
+                except ValueError:
+                    raise InvalidInputError(self.tr("enter the date as YYYY-MM-DD")) from None
+            self._service.set_order(encounter.id, item_id, state, self._actor())
+            if state is None:
+                self._orders.pop(item_id, None)
+            else:
+                self._orders[item_id] = state
+            return
+        self._service.set_answer(
+            encounter.id, item_id, value, self._actor(), base=self._answers.get(item_id)
+        )
+        if value is None:
+            self._answers.pop(item_id, None)
+        else:
+            self._answers[item_id] = validate_answer(
+                workflow.item(item_id), value, self._service.today()
+            )
+        if item_id == "visit_date":
+            for widget in self._fields.values():
+                if isinstance(widget, OrderField):
+                    widget.set_default_date(self._answers.get("visit_date"))
+
+    @Slot(str, object, bool)
+    def _on_field_value_edited(self, item_id: str, value: object, immediate: bool) -> None:
+        self.saver.schedule("answer", item_id, value, immediate)
+
+    @Slot(str, object, bool)
+    def _on_field_order_edited(self, item_id: str, draft: object, immediate: bool) -> None:
+        self.saver.schedule("order", item_id, draft, immediate)
+
+    @Slot(str)
+    def _on_saver_state_changed(self, state: str) -> None:
+        self.save_state_changed.emit(state)
+
+    @Slot(str, str)
+    def _on_saver_input_rejected(self, item_id: str, message: str) -> None:
+        if item_id in self._fields:
+            text = message.split(": ", 1)[-1] if message.startswith(item_id) else message
+            self._fields[item_id].set_error(text[:1].upper() + text[1:] + ".")
+
+    @Slot(str)
+    def _on_saver_item_saved(self, item_id: str) -> None:
+        if item_id in self._fields:
+            self._fields[item_id].set_error("")
+        self._refresh()
+
+    @Slot(object)
+    def _on_saver_conflict_found(self, error: ConflictError) -> None:
+        show_service_error(self, self.tr("Changed on another workstation"), error)
+        self.reload()
+
+    @Slot(object)
+    def _on_saver_save_failed(self, error: ServiceError) -> None:
+        show_service_error(self, self.tr("The change was not saved"), error)
+
+    # -- review, finalize, amend ------------------------------------------------------
+
+    def review(self) -> ReviewDialog | None:
+        """Open the list of required items still missing."""
+        encounter = self.encounter
+        if encounter is None or not self.flush():
+            return None
+        encounter = self._service.encounter(encounter.id or 0)
+        missing = self._service.missing_required(encounter)
+        sign_text = (
+            self.tr("Sign addendum…")
+            if encounter.status is EncounterStatus.AMENDING
+            else self.tr("Finalize…")
+        )
+        dialog = ReviewDialog(missing, self.language, sign_text, self)
+        dialog.item_chosen.connect(self._on_review_item_chosen)
+        dialog.finalize_requested.connect(self._on_review_finalize_requested)
+        dialog.finished.connect(dialog.deleteLater)
+        self.review_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def finalize(self) -> None:
+        """Sign the encounter or its open addendum after confirming the clinician's name."""
+        encounter = self.encounter
+        if encounter is None or encounter.id is None or not self.editable or not self.flush():
+            return
+        if self._service.missing_required(self._service.encounter(encounter.id)):
+            self.review()
+            return
+        title = (
+            self.tr("Sign addendum")
+            if encounter.status is EncounterStatus.AMENDING
+            else self.tr("Finalize workup")
+        )
+        name, accepted = QInputDialog.getText(
+            self,
+            title,
+            self.tr("Sign as (your full name). Afterwards the workup cannot be changed:"),
+            QLineEdit.EchoMode.Normal,
+            encounter.clinician,
+        )
+        if not accepted:
+            return
+        try:
+            signed = self._service.finalize(encounter.id, name)
+        except ServiceError as error:
+            show_service_error(self, title, error)
+            return
+        log.info("encounter %s signed", encounter.id)
+        self._show_encounter(signed)
+        self.encounter_changed.emit(encounter.id)
+
+    def amend(self) -> None:
+        """Open an addendum with a reason so the signed workup can be changed."""
+        encounter = self.encounter
+        if encounter is None or encounter.id is None or self.editable:
+            return
+        reason, accepted = QInputDialog.getText(
+            self,
+            self.tr("Amend workup"),
+            self.tr("Reason for the addendum:"),
+            QLineEdit.EchoMode.Normal,
+            "",
+        )
+        if not accepted:
+            return
+        try:
+            amended = self._service.amend(encounter.id, reason, self._actor())
+        except ServiceError as error:
+            show_service_error(self, self.tr("Amend workup"), error)
+            return
+        self._show_encounter(amended)
+        self.encounter_changed.emit(encounter.id)
+
+    @Slot()
+    def _on_review_button_clicked(self) -> None:
+        self.review()
+
+    @Slot()
+    def _on_sign_button_clicked(self) -> None:
+        self.finalize()
+
+    @Slot()
+    def _on_amend_button_clicked(self) -> None:
+        self.amend()
+
+    @Slot(str)
+    def _on_review_item_chosen(self, item_id: str) -> None:
+        self.jump_to_item(item_id)
+
+    @Slot()
+    def _on_review_finalize_requested(self) -> None:
+        self.finalize()
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_navigator_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.pages.setCurrentIndex(current.row())
+
+    @Slot(bool)
+    def _on_fold_button_toggled(self, shown: bool) -> None:
+        for page in self._pages:
+            if page.fold_button is not None and page.fold_button is self.sender():
+                page.items_box.setVisible(shown)
+                page.fold_button.setArrowType(
+                    Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+                )
+                page.fold_button.setText(
+                    self.tr("Optional section — hide its items")
+                    if shown
+                    else self.tr("Optional section — show its items")
+                )
