@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtPrintSupport import QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -31,6 +32,7 @@ from app.gui.autosave import AutoSaver
 from app.gui.dialogs import AboutDialog, NewWorkupDialog, SettingsDialog
 from app.gui.errors import show_service_error
 from app.gui.models import EncounterListModel, Roles
+from app.gui.printing import make_printer, page_images, paint_pages
 from app.gui.workup_view import WorkupView
 from app.services import NotFoundError, ServiceError, WorkupService
 
@@ -100,6 +102,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self._titles: dict[str, str] = {}
         self.new_dialog: NewWorkupDialog | None = None
+        self.print_preview: QPrintPreviewDialog | None = None
         self.setWindowTitle(self.tr("Ejaculatory Disorder Workup"))
         self.resize(1280, 800)
 
@@ -314,14 +317,23 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def print_summary(self) -> None:
-        """Printing comes with a later version; say so plainly."""
-        QMessageBox.information(
-            self,
-            self.tr("Print"),
-            self.tr(
-                "Printing is not available in this version. Use Export PDF… and print the PDF file."
-            ),
-        )
+        """Print exactly the pages of the summary PDF, through a print preview."""
+        encounter = self.workup.encounter
+        if encounter is None or encounter.id is None or not self.workup.flush():
+            return
+        paper = self.settings.paper_size
+        try:
+            pdf = self.service.summary_pdf(encounter.id, paper=paper)
+            images = page_images(self.service.page_images(pdf))
+        except ServiceError as error:
+            show_service_error(self, self.tr("Print"), error)
+            return
+        printer = make_printer(paper)
+        preview = QPrintPreviewDialog(printer, self)
+        preview.setWindowTitle(self.tr("Print preview"))
+        preview.paintRequested.connect(lambda target: paint_pages(target, images))
+        self.print_preview = preview
+        preview.exec()
 
     # -- settings and about -----------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from app.report.errors import ReportError, ReportWriteError
 from app.report.files import write_pdf_atomically
+from app.report.raster import render_pages
 from app.report.sheet import SheetData, build_sheet_data, render_sheet, sheet_pdf
 from app.report.summary_data import ClinicInfo, SummaryData, build_summary_data
 from app.report.summary_pdf import render_summary, summary_pdf
@@ -14,6 +15,7 @@ __all__ = [
     "SummaryData",
     "build_sheet_data",
     "build_summary_data",
+    "render_pages",
     "render_sheet",
     "render_summary",
     "sheet_pdf",

@@ -10,7 +10,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPageSize
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -198,9 +201,21 @@ def test_shortcuts(
     assert target.read_bytes().startswith(b"%PDF")
     assert load_settings().export_dir == str(target.parent)
 
+    printed = tmp_path / "printed.pdf"
+
+    def print_to_file(dialog: QPrintPreviewDialog) -> int:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(printed))
+        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        printer.setFullPage(True)
+        dialog.paintRequested.emit(printer)
+        return 0
+
+    monkeypatch.setattr(QPrintPreviewDialog, "exec", print_to_file)
     qtbot.keyClick(window, Qt.Key.Key_P, CTRL)
-    assert messages.kinds()[-1] == "information"
-    assert "not available" in messages.shown[-1][2]
+    summary_pages = len(PdfReader(target).pages)
+    assert len(PdfReader(printed).pages) == summary_pages
 
     qtbot.keyClick(window, Qt.Key.Key_F, CTRL)
     assert window.stack.currentWidget() is window.list_page
