@@ -341,9 +341,17 @@ class WorkupService:
 
     @_translated
     def set_order(
-        self, encounter_id: int, item_id: str, state: OrderState | None, actor: str
+        self,
+        encounter_id: int,
+        item_id: str,
+        state: OrderState | None,
+        actor: str,
+        base: OrderState | object | None = UNSET,
     ) -> int:
-        """Record an order's state, date and note (None clears it)."""
+        """Record an order's state, date and note (None clears it).
+
+        Give `base` (the state this workstation last showed) to be told of a conflict.
+        """
         item = self._item(encounter_id, item_id)
         if not item.is_order:
             raise InvalidInputError(f"item {item_id} is not an order")
@@ -356,7 +364,8 @@ class WorkupService:
                 and (state.date > self.today())
             ):
                 raise InvalidInputError("the date it was done is in the future")
-        return self._repository.set_order(encounter_id, item_id, state, actor)
+        base_state: Any = base
+        return self._repository.set_order(encounter_id, item_id, state, actor, base_state)
 
     @_translated
     def set_language(self, encounter_id: int, language: str, actor: str) -> int:
@@ -488,6 +497,15 @@ class WorkupService:
                 paper=self._paper(paper),
                 include_instructions=bool(include),
             )
+        except ReportError as error:
+            raise ServiceError(str(error)) from error
+
+    def page_images(self, data: bytes, dpi: int = 300) -> list[bytes]:
+        """The pages of a PDF made here as PNG images, for printing exactly those pages."""
+        from app.report import ReportError, render_pages
+
+        try:
+            return render_pages(data, dpi)
         except ReportError as error:
             raise ServiceError(str(error)) from error
 
