@@ -288,7 +288,15 @@ def _cmd_audit(context: _Context) -> int:
 
 
 def _cmd_fhir(context: _Context) -> int:
-    raise CommandError("workup fhir: FHIR export is not available in this version", EXIT_USAGE)
+    args = context.args
+    service = context.service()
+    if args.action == "export":
+        text = service.export_fhir_bundle(args.encounter_id)
+    else:
+        text = service.fhir_questionnaire(args.workflow_id)
+    _write(args.out, text.encode("utf-8"))
+    print(args.out, file=context.out)
+    return EXIT_OK
 
 
 def _cmd_gui(context: _Context) -> int:

@@ -467,6 +467,32 @@ class WorkupService:
             raise InvalidInputError(str(error)) from error
         return self._repository.import_encounter(encounter, workflow, actor)
 
+    @_translated
+    def export_fhir_bundle(self, encounter_id: int) -> str:
+        """The encounter as a FHIR R4 Bundle (see docs/fhir.md)."""
+        from app.interop import InteropError, encounter_bundle_json
+
+        encounter = self.encounter(encounter_id)
+        workflow = self.encounter_workflow(encounter_id)
+        try:
+            return encounter_bundle_json(encounter, workflow, self._clock())
+        except InteropError as error:
+            raise ServiceError(
+                f"encounter {encounter_id} cannot be exported as FHIR: {error}"
+            ) from error
+
+    def fhir_questionnaire(self, workflow_id: str) -> str:
+        """A workflow as a FHIR R4 Questionnaire."""
+        from app.interop import InteropError, workflow_questionnaire_json
+
+        workflow = self.workflow(workflow_id)
+        try:
+            return workflow_questionnaire_json(workflow)
+        except InteropError as error:
+            raise ServiceError(
+                f"workflow {workflow_id} cannot be exported as FHIR: {error}"
+            ) from error
+
     # -- PDFs -------------------------------------------------------------------------
 
     def _clinic(self) -> Any:

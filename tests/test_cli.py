@@ -139,6 +139,25 @@ def test_encounters_list_export_import_and_audit(
     assert (code, out.strip()) == (0, "audit chain intact: 1 events")
 
 
+def test_fhir_export_and_questionnaire(db: str, encounter_id: int, tmp_path: Path) -> None:
+    bundle_path = tmp_path / "bundle.json"
+    code, out, err = _run(
+        "--database-url", db, "fhir", "export", str(encounter_id), "--out", str(bundle_path)
+    )
+    assert (code, out.strip()) == (0, str(bundle_path)), err
+    bundle = json.loads(bundle_path.read_text(encoding="utf-8"))
+    assert bundle["resourceType"] == "Bundle"
+    types = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
+    assert types == {"Patient", "QuestionnaireResponse"}
+    questionnaire_path = tmp_path / "questionnaire.json"
+    code, _, err = _run("fhir", "questionnaire", WORKFLOW_ID, "--out", str(questionnaire_path))
+    assert code == 0, err
+    questionnaire = json.loads(questionnaire_path.read_text(encoding="utf-8"))
+    assert (questionnaire["resourceType"], questionnaire["version"]) == ("Questionnaire", "1")
+    code, _, err = _run("fhir", "questionnaire", "nope", "--out", str(tmp_path / "q.json"))
+    _assert_one_line_error(code, err)
+
+
 @pytest.mark.parametrize(
     "argv",
     [
