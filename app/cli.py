@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -337,13 +338,30 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         from app.config import setup_logging
 
         log = setup_logging()
-        logging.getLogger("app.cli").exception("unexpected error in a command")
+        logging.getLogger("app.cli").error(
+            "unexpected error in a command: %s", _error_without_text(error)
+        )
         where = f"; details are in {log}" if log else ""
         print(f"workup: internal error ({type(error).__name__}){where}", file=err)
         return EXIT_FAILURE
     finally:
         if context is not None:
             context.close()
+
+
+def _error_without_text(error: BaseException) -> str:
+    """The exception types and stack of `error`, without messages.
+
+    A message may quote patient text (a library error citing what it could not lay out),
+    and the log must never hold patient names or answers.
+    """
+    parts: list[str] = []
+    current: BaseException | None = error
+    while current is not None and len(parts) < 5:
+        stack = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(f"{type(current).__module__}.{type(current).__qualname__}\n{stack}")
+        current = current.__cause__ or current.__context__
+    return "caused by: ".join(parts)
 
 
 def _one_line(message: str) -> str:

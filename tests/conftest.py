@@ -1,4 +1,4 @@
-"""Shared fixtures: isolated settings and data folders, a fixed clock, an opened service."""
+"""Shared fixtures: isolated folders, a fixed clock, databases (SQLite or PostgreSQL), a service."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from app.catalog import Catalog
 from app.config import Settings, shipped_workflows_dir
 from app.domain.workflow import Workflow
 from app.services import WorkupService
+from tests.postgres import ClusterError, PostgresCluster, start_cluster, unavailable
 
 WORKFLOW_ID = "retrograde_ejaculation"
 
@@ -57,19 +59,52 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL server for the whole session, started on first use.
+
+    When it cannot start, its tests fail on CI (CI=true) and are skipped elsewhere.
+    """
+    try:
+        cluster = start_cluster()
+    except (ClusterError, psycopg.Error) as error:
+        unavailable(str(error))
+    yield cluster
+    try:
+        cluster.stop("immediate")
+    finally:
+        cluster.remove()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A fresh SQLite database file."""
-    return f"sqlite:///{tmp_path / 'workup.sqlite3'}"
+def db_backend() -> str:
+    """The database kind `database_url` gives; modules override it to run on both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def database_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new database on the test cluster."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'workup.sqlite3'}"
+        return
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    name = cluster.create_database()
+    yield cluster.url(name)
+    cluster.drop_database(name)
 
 
 @pytest.fixture
 def service(
     database_url: str, clock: FixedClock, shipped_catalog: Catalog
 ) -> Iterator[WorkupService]:
-    """A service on a fresh database with the shipped catalog."""
+    """A service on a fresh database (schema created, on a server too) with the shipped catalog."""
     opened = WorkupService.open(
-        Settings(clinic_name="Test clinic"), database_url, clock=clock, catalog=shipped_catalog
+        Settings(clinic_name="Test clinic"),
+        database_url,
+        clock=clock,
+        catalog=shipped_catalog,
+        auto_upgrade=True,
     )
     yield opened
     opened.close()

@@ -1,17 +1,22 @@
-"""Use cases over a real SQLite database and the shipped workflow."""
+"""Use cases over real databases (SQLite and PostgreSQL) and the shipped workflow."""
 
 from __future__ import annotations
 
-import sqlite3
+import threading
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
+from app.catalog import Catalog
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.domain.workflow import Workflow
+from app.pending import PendingEdits
 from app.services import (
     ConflictError,
     InvalidInputError,
@@ -20,10 +25,18 @@ from app.services import (
     UnavailableError,
     WorkupService,
 )
-from app.storage import sqlite_file
+from app.storage import open_database
 from tests.conftest import WORKFLOW_ID, FixedClock
+from tests.postgres import BACKENDS, PostgresCluster, allow_audit_tampering, raw_engine
 
 CLINICIAN = "Dr. Petrova"
+
+
+@pytest.fixture(params=BACKENDS)
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    backend: str = request.param
+    return backend
 
 
 def _start(service: WorkupService, chart: str = "A-1") -> int:
@@ -173,29 +186,27 @@ def test_the_storage_itself_refuses_changes_to_a_finalized_encounter(
 ) -> None:
     encounter_id = _start(service)
     service.set_answer(encounter_id, "visit_main_complaint", "dry orgasm", CLINICIAN)
+    service.set_order(encounter_id, "lab_cbc", OrderState(OrderStatus.ORDERED), CLINICIAN)
     service.finalize(encounter_id, CLINICIAN)
-    path = sqlite_file(database_url)
-    assert path is not None
-    connection = sqlite3.connect(path)
-    for statement, parameters in [
-        ("UPDATE answers SET value_json = '\"changed\"' WHERE encounter_id = ?", (encounter_id,)),
-        ("DELETE FROM answers WHERE encounter_id = ?", (encounter_id,)),
-        (
-            "INSERT INTO answers VALUES (?, 'hx_sx_fever', '\"yes\"', '2026-01-01', 'x')",
-            (encounter_id,),
-        ),
-        (
-            "INSERT INTO order_states "
-            "VALUES (?, 'lab_cbc', 'ordered', NULL, '', '2026-01-01', 'x')",
-            (encounter_id,),
-        ),
-        ("UPDATE encounters SET status = 'draft' WHERE id = ?", (encounter_id,)),
-        ("DELETE FROM encounters WHERE id = ?", (encounter_id,)),
-    ]:
-        with pytest.raises(sqlite3.DatabaseError, match="encounter is finalized"):
-            connection.execute(statement, parameters)
-    connection.close()
-    assert service.encounter(encounter_id).answers["visit_main_complaint"] == "dry orgasm"
+    statements = [
+        "UPDATE answers SET value_json = '\"changed\"' WHERE encounter_id = :id",
+        "DELETE FROM answers WHERE encounter_id = :id",
+        "INSERT INTO answers VALUES (:id, 'hx_sx_fever', '\"yes\"', '2026-01-01', 'x')",
+        "UPDATE order_states SET status = 'declined' WHERE encounter_id = :id",
+        "DELETE FROM order_states WHERE encounter_id = :id",
+        "INSERT INTO order_states VALUES (:id, 'lab_psa', 'ordered', NULL, '', '2026-01-01', 'x')",
+        "UPDATE encounters SET status = 'draft' WHERE id = :id",
+        "DELETE FROM encounters WHERE id = :id",
+    ]
+    # Even the database's superuser is refused: the triggers hold whoever connects.
+    with raw_engine(database_url, superuser=True) as engine:
+        for statement in statements:
+            with pytest.raises(DBAPIError, match="encounter is finalized"), engine.begin() as sql:
+                sql.execute(text(statement), {"id": encounter_id})
+    encounter = service.encounter(encounter_id)
+    assert encounter.answers["visit_main_complaint"] == "dry orgasm"
+    assert encounter.orders == {"lab_cbc": OrderState(OrderStatus.ORDERED)}
+    assert encounter.status is EncounterStatus.FINALIZED
 
 
 def test_a_second_writer_of_the_same_item_gets_a_conflict(service: WorkupService) -> None:
@@ -226,13 +237,13 @@ def test_every_change_is_an_audit_event_and_the_chain_verifies(
         "test-station",
     )
     assert service.verify_audit().ok
-    path = sqlite_file(database_url)
-    assert path is not None
-    connection = sqlite3.connect(path)
-    connection.execute("DROP TRIGGER audit_events_no_update")
-    connection.execute("UPDATE audit_events SET new_json = '\"unknown\"' WHERE id = ?", (last.id,))
-    connection.commit()
-    connection.close()
+    with raw_engine(database_url, superuser=True) as engine:
+        allow_audit_tampering(engine)
+        with engine.begin() as sql:
+            sql.execute(
+                text("UPDATE audit_events SET new_json = '\"unknown\"' WHERE id = :id"),
+                {"id": last.id},
+            )
     result = service.verify_audit()
     assert result.first_problem == f"event {last.id}: its content was altered"
 
@@ -241,16 +252,31 @@ def test_a_removed_audit_event_is_found(service: WorkupService, database_url: st
     encounter_id = _start(service)
     service.set_answer(encounter_id, "hx_sx_fever", "yes", CLINICIAN)
     events = service.audit_events(encounter_id)
-    path = sqlite_file(database_url)
-    assert path is not None
-    connection = sqlite3.connect(path)
-    connection.execute("DROP TRIGGER audit_events_no_delete")
-    connection.execute("DELETE FROM audit_events WHERE id = ?", (events[1].id,))
-    connection.commit()
-    connection.close()
+    with raw_engine(database_url, superuser=True) as engine:
+        allow_audit_tampering(engine)
+        with engine.begin() as sql:
+            sql.execute(text("DELETE FROM audit_events WHERE id = :id"), {"id": events[1].id})
     assert service.verify_audit().first_problem == (
         f"event {events[2].id}: does not follow the event before it "
         "(an event was removed or inserted)"
+    )
+
+
+def test_an_inserted_audit_event_is_found(service: WorkupService, database_url: str) -> None:
+    encounter_id = _start(service)
+    events = service.audit_events(encounter_id)
+    with raw_engine(database_url) as engine, engine.begin() as sql:
+        sql.execute(
+            text(
+                "INSERT INTO audit_events (encounter_id, at, actor, workstation, action, "
+                "item_id, old_json, new_json, prev_hash, hash) VALUES (:id, :at, 'Dr. X', "
+                "'elsewhere', 'answer', 'hx_sx_fever', NULL, '\"no\"', :prev, :hash)"
+            ),
+            {"id": encounter_id, "at": events[-1].at, "prev": "f" * 64, "hash": "e" * 64},
+        )
+        inserted = sql.execute(text("SELECT max(id) FROM audit_events")).scalar_one()
+    assert service.verify_audit().first_problem == (
+        f"event {inserted}: does not follow the event before it (an event was removed or inserted)"
     )
 
 
@@ -325,8 +351,244 @@ def test_unknown_encounter_and_workflow(service: WorkupService) -> None:
         service.start_encounter(patient.id or 0, "nope", CLINICIAN)
 
 
-def test_a_server_database_without_schema_is_not_created_silently(tmp_path: Path) -> None:
+def test_only_a_local_sqlite_database_gets_its_schema_on_open(
+    database_url: str, db_backend: str, clock: FixedClock
+) -> None:
+    from app.config import Settings
+
+    if db_backend == "sqlite":
+        WorkupService.open(Settings(), database_url, clock=clock).close()
+        return
+    with pytest.raises(UnavailableError, match="has no schema; run 'workup db upgrade'"):
+        WorkupService.open(Settings(), database_url, clock=clock)
+
+
+def test_a_server_database_without_schema_is_not_created_silently(database_url: str) -> None:
     from app.config import Settings
 
     with pytest.raises(UnavailableError, match="run 'workup db upgrade'"):
-        WorkupService.open(Settings(), f"sqlite:///{tmp_path / 'x.sqlite3'}", auto_upgrade=False)
+        WorkupService.open(Settings(), database_url, auto_upgrade=False)
+
+
+# -- clinic server: two workstations, concurrency, connection loss ------------------------
+
+ON_POSTGRES = pytest.mark.parametrize(
+    "db_backend", [pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+
+
+@pytest.fixture
+def other_station(
+    service: WorkupService, database_url: str, clock: FixedClock, shipped_catalog: Catalog
+) -> Iterator[WorkupService]:
+    """A second workstation: its own engine and connections on the same database."""
+    opened = WorkupService(
+        open_database(database_url), shipped_catalog, service.settings, clock, "station-b"
+    )
+    yield opened
+    opened.close()
+
+
+def test_two_workstations_never_overwrite_each_other_silently(
+    service: WorkupService, other_station: WorkupService
+) -> None:
+    encounter_id = _start(service)
+    assert other_station.encounter(encounter_id).answers.get("hx_sx_fever") is None
+    service.set_answer(encounter_id, "hx_sx_fever", "yes", "Dr. A", base=None)
+    with pytest.raises(ConflictError, match=r"item hx_sx_fever was changed by Dr\. A") as caught:
+        other_station.set_answer(encounter_id, "hx_sx_fever", "no", "Dr. B", base=None)
+    assert (caught.value.item_id, caught.value.current, caught.value.updated_by) == (
+        "hx_sx_fever",
+        "yes",
+        "Dr. A",
+    )
+    # Having seen the current value, the second writer may change it on purpose.
+    other_station.set_answer(encounter_id, "hx_sx_fever", "no", "Dr. B", base="yes")
+    other_station.set_answer(encounter_id, "hx_sx_discharge", "no", "Dr. B", base=None)
+    service.set_answer(encounter_id, "hx_sx_distress", "unknown", "Dr. A", base=None)
+    ordered = OrderState(OrderStatus.ORDERED, date(2026, 11, 21), "fasting")
+    service.set_order(encounter_id, "lab_cbc", ordered, "Dr. A", base=None)
+    with pytest.raises(ConflictError, match=r"item lab_cbc was changed by Dr\. A"):
+        other_station.set_order(
+            encounter_id, "lab_cbc", OrderState(OrderStatus.DECLINED), "Dr. B", base=None
+        )
+    for station in (service, other_station):
+        encounter = station.encounter(encounter_id)
+        answers = encounter.answers
+        assert (answers["hx_sx_fever"], answers["hx_sx_discharge"], answers["hx_sx_distress"]) == (
+            "no",
+            "no",
+            "unknown",
+        )
+        assert encounter.orders["lab_cbc"] == ordered
+    fever = [e for e in service.audit_events(encounter_id) if e.item_id == "hx_sx_fever"]
+    assert [(e.actor, e.workstation, e.old_json, e.new_json) for e in fever] == [
+        ("Dr. A", "test-station", None, '"yes"'),
+        ("Dr. B", "station-b", '"yes"', '"no"'),
+    ]
+
+
+def test_a_retried_edit_that_already_landed_is_no_conflict(service: WorkupService) -> None:
+    encounter_id = _start(service)
+    service.set_answer(encounter_id, "hx_sx_fever", "yes", "Dr. A", base=None)
+    revision = service.set_answer(encounter_id, "hx_sx_fever", "yes", "Dr. A", base=None)
+    assert revision == service.encounter(encounter_id).revision
+    assert len([e for e in service.audit_events(encounter_id) if e.item_id == "hx_sx_fever"]) == 1
+
+
+def test_a_finalize_on_one_workstation_locks_the_other(
+    service: WorkupService, other_station: WorkupService
+) -> None:
+    encounter_id = _start(service)
+    other_station.set_answer(encounter_id, "hx_sx_fever", "yes", "Dr. B")
+    service.set_answer(encounter_id, "visit_main_complaint", "dry orgasm", "Dr. A")
+    service.finalize(encounter_id, "Dr. A")
+    message = (
+        rf"encounter {encounter_id} was finalized by Dr\. A at 2026-11-21T12:00:00\+00:00; "
+        "it can no longer be changed: open an amendment to change it"
+    )
+    with pytest.raises(LockedError, match=message):
+        other_station.set_answer(encounter_id, "hx_sx_fever", "no", "Dr. B", base="yes")
+    with pytest.raises(LockedError, match=message):
+        other_station.set_order(encounter_id, "lab_cbc", OrderState(OrderStatus.ORDERED), "Dr. B")
+    assert other_station.encounter(encounter_id).answers["hx_sx_fever"] == "yes"
+
+
+def test_concurrent_workstations_lose_no_edit_and_keep_the_audit_chain(
+    service: WorkupService, other_station: WorkupService
+) -> None:
+    """Two threads, each with its own engine, hammer one encounter at the same time."""
+    encounter_id = _start(service)
+    rounds = 40
+    own_items = {"A": "hx_med_list", "B": "hx_prior_workup"}
+    shared = "sx_notes"
+    made = {"A": 0, "B": 0}
+    shared_stored = {"A": 0, "B": 0}
+    conflicts = {"A": 0, "B": 0}
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def work(name: str, station: WorkupService) -> None:
+        seen: object = None
+        try:
+            start.wait(timeout=10)
+            for index in range(rounds):
+                station.set_answer(encounter_id, own_items[name], f"{name} {index}", name)
+                made[name] += 1
+                value = f"{name} shared {index}"
+                try:
+                    station.set_answer(encounter_id, shared, value, name, base=seen)
+                except ConflictError as conflict:
+                    conflicts[name] += 1
+                    seen = conflict.current
+                else:
+                    shared_stored[name] += 1
+                    seen = value
+        except BaseException as error:  # reported by the main thread below
+            failures.append(error)
+
+    threads = [
+        threading.Thread(target=work, args=("A", service)),
+        threading.Thread(target=work, args=("B", other_station)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    assert made == {"A": rounds, "B": rounds}
+    assert conflicts["A"] + shared_stored["A"] == rounds
+    assert conflicts["B"] + shared_stored["B"] == rounds
+
+    events = service.audit_events(encounter_id)
+    answers = service.encounter(encounter_id).answers
+    for name, item in own_items.items():
+        found = [e.new_json for e in events if e.item_id == item]
+        assert found == [f'"{name} {index}"' for index in range(rounds)]
+        assert answers[item] == f"{name} {rounds - 1}"
+    # Every stored change of the shared item starts from the value before it: none lost.
+    shared_events = [e for e in events if e.item_id == shared]
+    assert len(shared_events) == shared_stored["A"] + shared_stored["B"]
+    previous = None
+    for event in shared_events:
+        assert event.old_json == previous
+        previous = event.new_json
+    assert previous == f'"{answers[shared]}"'
+    verification = service.verify_audit()
+    assert verification.ok
+    assert verification.events == len(events)
+    stored = sum(1 for e in events if e.item_id in (*own_items.values(), shared))
+    # Shown with `pytest -rP`: the figures of this run.
+    print(f"edits made {4 * rounds}, stored {stored}, conflicts reported {sum(conflicts.values())}")
+
+
+@ON_POSTGRES
+def test_a_server_restart_is_reported_and_survived_without_reopening(
+    service: WorkupService, other_station: WorkupService, pg_cluster: PostgresCluster
+) -> None:
+    encounter_id = _start(service)
+    other_station.encounter(encounter_id)  # both have pooled connections now
+    unreachable = r"^the database server is unreachable \(postgresql\+psycopg://workup_app:\*\*\*@"
+    pg_cluster.stop()
+    try:
+        with pytest.raises(UnavailableError, match=unreachable):
+            service.set_answer(encounter_id, "hx_sx_fever", "yes", CLINICIAN)
+        with pytest.raises(UnavailableError, match=unreachable):
+            service.encounter(encounter_id)
+        with pytest.raises(UnavailableError, match=unreachable):
+            service.list_encounters()
+    finally:
+        pg_cluster.start()
+    service.set_answer(encounter_id, "hx_sx_fever", "yes", CLINICIAN)
+    # The other workstation saw no error; its pooled connections died with the server
+    # and are replaced on first use.
+    other_station.set_answer(encounter_id, "hx_sx_distress", "no", "Dr. B")
+    answers = service.encounter(encounter_id).answers
+    assert (answers["hx_sx_fever"], answers["hx_sx_distress"]) == ("yes", "no")
+    assert service.verify_audit().ok
+
+
+@ON_POSTGRES
+def test_pending_edits_wait_for_the_server_and_are_stored_in_order(
+    service: WorkupService, other_station: WorkupService, pg_cluster: PostgresCluster
+) -> None:
+    encounter_id = _start(service)
+    pending = PendingEdits(service)
+    assert pending.set_answer(encounter_id, "hx_sx_fever", "no", CLINICIAN) is True
+    edits: list[tuple[str, str, object]] = [
+        ("hx_sx_fever", "yes", "no"),
+        ("hx_sx_distress", "no", None),
+        ("visit_main_complaint", "dry orgasm", None),
+        ("hx_sx_fever", "unknown", "yes"),
+        ("hx_med_list", "tamsulosin", None),
+    ]
+    pg_cluster.stop()
+    try:
+        for item_id, value, base in edits:
+            assert pending.set_answer(encounter_id, item_id, value, CLINICIAN, base=base) is False
+        ordered = OrderState(OrderStatus.ORDERED, date(2026, 11, 21))
+        assert pending.set_order(encounter_id, "lab_cbc", ordered, CLINICIAN, base=None) is False
+        assert len(pending) == len(edits) + 1
+        still_down = pending.flush()
+        assert (still_down.stored, still_down.remaining) == (0, len(edits) + 1)
+    finally:
+        pg_cluster.start()
+    # Meanwhile another workstation ordered the same test: that edit must not overwrite it.
+    theirs = OrderState(OrderStatus.DECLINED, None, "patient refused")
+    other_station.set_order(encounter_id, "lab_cbc", theirs, "Dr. B")
+    result = pending.flush()
+    assert (result.stored, result.remaining, len(pending)) == (len(edits), 0, 0)
+    ((rejected_edit, error),) = result.rejected
+    assert rejected_edit.item_id == "lab_cbc"
+    assert isinstance(error, ConflictError)
+    assert error.updated_by == "Dr. B"
+    encounter = service.encounter(encounter_id)
+    assert {item: encounter.answers[item] for item, _value, _base in edits} == {
+        "hx_sx_fever": "unknown",
+        "hx_sx_distress": "no",
+        "visit_main_complaint": "dry orgasm",
+        "hx_med_list": "tamsulosin",
+    }
+    assert encounter.orders["lab_cbc"] == theirs
+    fever = [e.new_json for e in service.audit_events(encounter_id) if e.item_id == "hx_sx_fever"]
+    assert fever == ['"no"', '"yes"', '"unknown"']

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the application and its tests need, when any is missing.
+# postgresql: the tests start a throwaway server (initdb, pg_ctl) for clinic server mode.
 set -euo pipefail
-packages=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 poppler-utils)
+packages=(libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 poppler-utils
+    postgresql)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

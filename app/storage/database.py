@@ -11,7 +11,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.storage.errors import (
@@ -25,6 +31,10 @@ from app.storage.errors import (
 REVISIONS: tuple[str, ...] = ("0001",)
 HEAD_REVISION = REVISIONS[-1]
 SessionFactory = sessionmaker[Session]
+# Seconds a server connection attempt may take before the server counts as unreachable.
+CONNECT_TIMEOUT = 10
+# SQLSTATEs of a server that is shutting down or restarting (class 08 is "connection").
+_SERVER_GONE_STATES = frozenset({"57P01", "57P02", "57P03"})
 
 
 @dataclass
@@ -190,7 +200,13 @@ def open_database(url: str, *, create: bool = True, create_dirs: bool = True) ->
             event.listen(write_engine, "connect", _sqlite_pragmas)
             event.listen(write_engine, "begin", _begin_with("BEGIN IMMEDIATE"))
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            # pool_pre_ping replaces connections that died while pooled (a server restart,
+            # a network drop) before they are handed out; the timeout keeps a lost network
+            # from freezing the application.
+            connect_args: dict[str, Any] = {}
+            if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+                connect_args["connect_timeout"] = CONNECT_TIMEOUT
+            engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
             write_engine = engine
     except (ArgumentError, ImportError, SQLAlchemyError) as error:
         raise DatabaseUnavailableError(f"cannot use the database {url!r}: {error}") from error
@@ -210,6 +226,40 @@ def _newer_schema_message(label: str, revision: str) -> str:
     )
 
 
+def unreachable_message(label: str) -> str:
+    """The one message shown whenever the database server cannot be reached."""
+    return (
+        f"the database server is unreachable ({label}); check that the server is running "
+        "and that this computer is on the clinic network, then try again"
+    )
+
+
+def is_server_unreachable(error: SQLAlchemyError) -> bool:
+    """Whether `error` means the connection to a database server failed or was lost.
+
+    SQLite errors never are: a locked or missing file has its own messages.
+    """
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    original = error.orig
+    if original is None or type(original).__module__.startswith("sqlite3"):
+        return False
+    state = getattr(original, "sqlstate", None)
+    # A refused or timed-out connection attempt carries no SQLSTATE at all.
+    return state is None or str(state).startswith("08") or state in _SERVER_GONE_STATES
+
+
+def describe_error(label: str, error: SQLAlchemyError) -> str:
+    """A one-line message for a database error that is not the user's doing."""
+    if is_server_unreachable(error):
+        return unreachable_message(label)
+    return f"{label}: {_short(error)}"
+
+
 def current_revision(database: Database) -> str | None:
     """The schema revision stored in the database (None when it has no schema yet)."""
     try:
@@ -218,7 +268,7 @@ def current_revision(database: Database) -> str | None:
                 return None
             row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
     except SQLAlchemyError as error:
-        raise DatabaseUnavailableError(f"{database.label}: {_short(error)}") from error
+        raise DatabaseUnavailableError(describe_error(database.label, error)) from error
     return str(row[0]) if row else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +10,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.storage.database import Database, current_revision
+from app.storage.database import Database, current_revision, describe_error
 from app.storage.errors import DatabaseUnavailableError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -30,12 +31,28 @@ def script_revisions() -> list[str]:
 def upgrade(database: Database, target: str = "head") -> tuple[str | None, str | None]:
     """Apply the migrations up to `target`; return the revisions before and after."""
     before = current_revision(database)
+    _run(database, "upgrade", lambda config: command.upgrade(config, target))
+    return before, current_revision(database)
+
+
+def downgrade(database: Database, target: str) -> tuple[str | None, str | None]:
+    """Undo migrations down to `target` ("base" for none); return the revisions.
+
+    Downgrades drop data; only tests and a clinic's IT restoring an old version use them.
+    """
+    before = current_revision(database)
+    _run(database, "downgrade", lambda config: command.downgrade(config, target))
+    return before, current_revision(database)
+
+
+def _run(database: Database, what: str, step: Callable[[Config], None]) -> None:
     config = _config()
     try:
         with database.write_factory.kw["bind"].connect() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, target)
+            step(config)
             connection.commit()
     except SQLAlchemyError as error:
-        raise DatabaseUnavailableError(f"{database.label}: upgrade failed: {error}") from error
-    return before, current_revision(database)
+        raise DatabaseUnavailableError(
+            f"{what} failed: {describe_error(database.label, error)}"
+        ) from error

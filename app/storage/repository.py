@@ -28,7 +28,12 @@ from app.domain.encounter import (
 from app.domain.errors import AnswerError
 from app.domain.values import AnswerValue, from_json, to_json
 from app.domain.workflow import Workflow
-from app.storage.database import Database
+from app.storage.database import (
+    Database,
+    describe_error,
+    is_server_unreachable,
+    unreachable_message,
+)
 from app.storage.errors import (
     ConflictError,
     DatabaseUnavailableError,
@@ -139,6 +144,8 @@ class Repository:
             raise self._translate(error) from error
 
     def _translate(self, error: SQLAlchemyError) -> StorageError:
+        if is_server_unreachable(error):
+            return DatabaseUnavailableError(unreachable_message(self._database.label))
         message = str(getattr(error, "orig", error))
         if "encounter is finalized" in message:
             return LockedError("the encounter is finalized; open an amendment to change it")
@@ -150,8 +157,7 @@ class Repository:
             if "uid" in message:
                 return DuplicateError("this encounter is already in the database")
             return StorageError(f"the database refused the change: {message.splitlines()[0]}")
-        first = message.strip().splitlines()[0] if message.strip() else type(error).__name__
-        return DatabaseUnavailableError(f"{self._database.label}: {first}")
+        return DatabaseUnavailableError(describe_error(self._database.label, error))
 
     def _now(self) -> datetime:
         return utc(self._clock())
@@ -463,8 +469,16 @@ class Repository:
         if row is None:
             raise NotFoundError(f"no encounter with id {encounter_id}")
         if not EncounterStatus(row.status).editable:
+            if row.status == EncounterStatus.FINALIZED.value and row.finalized_at is not None:
+                signed = (
+                    f"was finalized by {row.finalized_by or 'another user'} at "
+                    f"{utc(row.finalized_at).isoformat(timespec='seconds')}"
+                )
+            else:
+                signed = f"is {row.status} and signed"
             raise LockedError(
-                f"encounter {encounter_id} is {row.status}; open an amendment to change it"
+                f"encounter {encounter_id} {signed}; it can no longer be changed: "
+                "open an amendment to change it"
             )
         return row
 
@@ -490,16 +504,18 @@ class Repository:
             row = self._editable(session, encounter_id)
             current = session.get(AnswerRow, (encounter_id, item_id))
             old_json = current.value_json if current else None
+            new_json = None if value is None else _dump(value)
             if not isinstance(base, _Unset):
                 base_json = None if base is None else _dump(base)
-                if base_json != old_json and current is not None:
+                # Storing the value that is already there is no conflict: it is what a
+                # retry after a lost connection does when the first try had committed.
+                if base_json != old_json and current is not None and new_json != old_json:
                     raise ConflictError(
                         item_id,
                         json.loads(current.value_json),
                         current.updated_by,
                         utc(current.updated_at).isoformat(timespec="seconds"),
                     )
-            new_json = None if value is None else _dump(value)
             if new_json == old_json:
                 return row.revision
             now = self._now()
@@ -536,8 +552,9 @@ class Repository:
             row = self._editable(session, encounter_id)
             current = session.get(OrderRow, (encounter_id, item_id))
             old = _order_json(current)
+            new = _order_state_json(state)
             conflict_checked = not isinstance(base, _Unset) and current is not None
-            if conflict_checked and _order_state_json(base) != old:  # type: ignore[arg-type]
+            if conflict_checked and _order_state_json(base) != old and new != old:  # type: ignore[arg-type]
                 assert current is not None
                 raise ConflictError(
                     item_id,
@@ -545,7 +562,6 @@ class Repository:
                     current.updated_by,
                     utc(current.updated_at).isoformat(timespec="seconds"),
                 )
-            new = _order_state_json(state)
             if new == old:
                 return row.revision
             now = self._now()
