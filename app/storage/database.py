@@ -179,14 +179,16 @@ def open_database(url: str, *, create: bool = True, create_dirs: bool = True) ->
         if path.exists():
             if path.is_dir():
                 raise DatabaseUnavailableError(f"{path}: is a folder, not a database file")
-            revision = _preflight_sqlite(path)
-            if revision is not None and revision not in REVISIONS:
-                raise SchemaError(_newer_schema_message(str(path), revision))
-            if not os.access(path, os.W_OK):
+            # Checked first: SQLite reports a file it may not write (or whose folder it may
+            # not write, for the WAL files) as a damaged database, which it is not.
+            if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
                 raise DatabaseUnavailableError(
                     f"{path}: the database file is read-only; give your user write "
                     "permission to it (and its folder) and start again"
                 )
+            revision = _preflight_sqlite(path)
+            if revision is not None and revision not in REVISIONS:
+                raise SchemaError(_newer_schema_message(str(path), revision))
         elif create:
             _create_sqlite_file(path, create_dirs)
         else:

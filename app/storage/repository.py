@@ -157,6 +157,11 @@ class Repository:
             if "uid" in message:
                 return DuplicateError("this encounter is already in the database")
             return StorageError(f"the database refused the change: {message.splitlines()[0]}")
+        if "database is locked" in message or "database is busy" in message:
+            return DatabaseUnavailableError(
+                f"{self._database.label}: the database is locked by another program; "
+                "close it and try again"
+            )
         return DatabaseUnavailableError(describe_error(self._database.label, error))
 
     def _now(self) -> datetime:

@@ -1,0 +1,1 @@
+"""Reliability tests: crash survival, damaged files, hostile text, fuzzing, privacy."""
