@@ -103,7 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     questionnaire = fhir_commands.add_parser("questionnaire", help="a workflow as Questionnaire")
     questionnaire.add_argument("workflow_id", metavar="WORKFLOW_ID")
     questionnaire.add_argument("--out", type=Path, required=True, metavar="F.json")
+    _accept_global_options(parser)
     return parser
+
+
+def _accept_global_options(parser: argparse.ArgumentParser) -> None:
+    """Let every command take --database-url after its name as well as before it."""
+    for action in parser._actions:  # argparse exposes no public walk over subcommands
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _accept_global_options(child)
+    if parser.prog != "workup":
+        parser.add_argument(
+            "--database-url", metavar="URL", default=argparse.SUPPRESS, help="database to use"
+        )
 
 
 def _pdf_options(parser: argparse.ArgumentParser) -> None:

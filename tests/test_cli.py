@@ -241,3 +241,11 @@ def test_the_console_script_runs_as_a_module() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(WORKFLOW_ID)
+
+
+def test_the_database_option_may_follow_the_command(db: str, encounter_id: int) -> None:
+    code, out, err = _run("encounters", "list", "--database-url", db)
+    assert code == 0, err
+    assert out.startswith(f"{encounter_id}\tIvanov, Ivan")
+    code, out, _ = _run("db", "check", "--database-url", db)
+    assert (code, out.splitlines()[-1]) == (0, "ok")
