@@ -31,6 +31,7 @@ from app.config import ConfigError, Settings, save_settings
 from app.gui.autosave import AutoSaver
 from app.gui.dialogs import AboutDialog, NewWorkupDialog, SettingsDialog
 from app.gui.errors import show_service_error
+from app.gui.history import AuditEventModel, HistoryDialog
 from app.gui.models import EncounterListModel, Roles
 from app.gui.printing import make_printer, page_images, paint_pages
 from app.gui.workup_view import WorkupView
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self._titles: dict[str, str] = {}
         self.new_dialog: NewWorkupDialog | None = None
         self.print_preview: QPrintPreviewDialog | None = None
+        self.history_dialog: HistoryDialog | None = None
         self.setWindowTitle(self.tr("Ejaculatory Disorder Workup"))
         self.resize(1280, 800)
 
@@ -159,6 +161,7 @@ class MainWindow(QMainWindow):
             self.tr("&Review and finalize…"), "Ctrl+R", self._on_review_action_triggered
         )
         self.amend_action = self._action(self.tr("&Amend…"), None, self._on_amend_action_triggered)
+        self.history_action = self._action(self.tr("&History of changes…"), None, self.show_history)
         self.export_action = self._action(self.tr("&Export PDF…"), "Ctrl+E", self.export_pdf)
         self.print_action = self._action(self.tr("&Print…"), "Ctrl+P", self.print_summary)
         self.settings_action = self._action(self.tr("&Settings…"), None, self.open_settings)
@@ -182,6 +185,7 @@ class MainWindow(QMainWindow):
         workup_menu.addSeparator()
         workup_menu.addAction(self.review_action)
         workup_menu.addAction(self.amend_action)
+        workup_menu.addAction(self.history_action)
         help_menu = menu.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
 
@@ -206,6 +210,7 @@ class MainWindow(QMainWindow):
             self.previous_action,
             self.export_action,
             self.print_action,
+            self.history_action,
         ):
             action.setEnabled(in_workup)
         self.review_action.setEnabled(in_workup and self.workup.editable)
@@ -334,6 +339,25 @@ class MainWindow(QMainWindow):
         preview.paintRequested.connect(lambda target: paint_pages(target, images))
         self.print_preview = preview
         preview.exec()
+
+    @Slot()
+    def show_history(self) -> HistoryDialog | None:
+        """Open the audit trail of the shown encounter (not blocking)."""
+        encounter = self.workup.encounter
+        if encounter is None or encounter.id is None or not self.workup.flush():
+            return None
+        try:
+            events = self.service.audit_events(encounter.id)
+            workflow = self.service.encounter_workflow(encounter.id)
+        except ServiceError as error:
+            show_service_error(self, self.tr("History of changes"), error)
+            return None
+        model = AuditEventModel(events, workflow, self.settings.language)
+        dialog = HistoryDialog(model, self)
+        dialog.finished.connect(dialog.deleteLater)
+        self.history_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- settings and about -----------------------------------------------------------
 

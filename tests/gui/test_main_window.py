@@ -285,3 +285,29 @@ def test_run_installs_and_restores_the_excepthook(
     assert run(application, window) == 0
     assert isinstance(seen[0], ExceptionReporter)
     assert sys.excepthook is before
+
+
+def test_history_shows_every_change_with_who_and_where(
+    qtbot: QtBot, window: MainWindow, gui_service: WorkupService, qtmodeltester: ModelTester
+) -> None:
+    patient = gui_service.create_patient("Ivanov", "Pavel", date(1980, 5, 1), "C-1")
+    assert patient.id is not None
+    encounter = gui_service.start_encounter(patient.id, WORKFLOW_ID, CLINICIAN)
+    assert encounter.id is not None
+    gui_service.set_answer(encounter.id, "hx_sx_fever", "yes", CLINICIAN)
+    gui_service.set_answer(encounter.id, "hx_sx_fever", "no", CLINICIAN)
+    window.open_encounter(encounter.id)
+    dialog = window.show_history()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    model = dialog.model
+    qtmodeltester.check(model)
+    rows = [
+        [model.data(model.index(row, column)) for column in range(model.columnCount())]
+        for row in range(model.rowCount())
+    ]
+    assert [row[3] for row in rows] == ["Started", "Answer", "Answer", "Answer", "Answer"]
+    last = rows[-1]
+    assert last[1:3] == [CLINICIAN, "test-station"]
+    assert last[4:] == ["Fever or flu-like symptoms", '"yes"', '"no"']
+    dialog.reject()
