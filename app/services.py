@@ -545,6 +545,15 @@ class WorkupService:
         except ReportError as error:
             raise ServiceError(str(error)) from error
 
+    def write_file(self, path: Path, data: bytes) -> None:
+        """Write any export atomically; a failure leaves no partial file."""
+        from app.fileio import FileWriteError, write_atomically
+
+        try:
+            write_atomically(path, data)
+        except FileWriteError as error:
+            raise ServiceError(str(error)) from error
+
     def write_pdf(self, path: Path, data: bytes) -> None:
         """Write a PDF atomically; a failure leaves no partial file."""
         from app.report import ReportError, write_pdf_atomically

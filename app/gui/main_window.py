@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         self.history_action = self._action(self.tr("&History of changes…"), None, self.show_history)
         self.export_action = self._action(self.tr("&Export PDF…"), "Ctrl+E", self.export_pdf)
         self.print_action = self._action(self.tr("&Print…"), "Ctrl+P", self.print_summary)
+        self.fhir_action = self._action(self.tr("Export &FHIR…"), None, self.export_fhir)
         self.settings_action = self._action(self.tr("&Settings…"), None, self.open_settings)
         self.about_action = self._action(self.tr("&About"), None, self.show_about)
         self.quit_action = self._action(self.tr("&Quit"), "Ctrl+Q", self.close)
@@ -173,7 +174,7 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.find_action, self.list_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
-        for action in (self.export_action, self.print_action):
+        for action in (self.export_action, self.print_action, self.fhir_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.settings_action)
@@ -211,6 +212,7 @@ class MainWindow(QMainWindow):
             self.export_action,
             self.print_action,
             self.history_action,
+            self.fhir_action,
         ):
             action.setEnabled(in_workup)
         self.review_action.setEnabled(in_workup and self.workup.editable)
@@ -319,6 +321,32 @@ class MainWindow(QMainWindow):
             save_settings(self.settings)
         except ConfigError as error:
             log.warning("export folder not remembered: %s", type(error).__name__)
+
+    @Slot()
+    def export_fhir(self) -> None:
+        """Save the encounter as a FHIR R4 Bundle where the user chooses."""
+        encounter = self.workup.encounter
+        if encounter is None or encounter.id is None or not self.workup.flush():
+            return
+        folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
+        patient = encounter.patient
+        suggested = folder / f"workup-{patient.chart_number or encounter.id}.fhir.json"
+        path_text, _filter = QFileDialog.getSaveFileName(
+            self, self.tr("Export FHIR"), str(suggested), self.tr("FHIR JSON (*.json)")
+        )
+        if not path_text:
+            return
+        path = Path(path_text)
+        try:
+            text = self.service.export_fhir_bundle(encounter.id)
+            self.service.write_file(path, text.encode("utf-8"))
+        except ServiceError as error:
+            show_service_error(self, self.tr("Export FHIR"), error)
+            return
+        self._remember_export_dir(path.parent)
+        self.statusBar().showMessage(
+            self.tr("FHIR bundle saved: %1").replace("%1", str(path)), 8000
+        )
 
     @Slot()
     def print_summary(self) -> None:

@@ -201,6 +201,15 @@ def test_shortcuts(
     assert target.read_bytes().startswith(b"%PDF")
     assert load_settings().export_dir == str(target.parent)
 
+    bundle = tmp_path / "out" / "bundle.json"
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda *_args, **_kwargs: (str(bundle), "")),
+    )
+    window.fhir_action.trigger()
+    assert '"resourceType": "Bundle"' in bundle.read_text(encoding="utf-8")
+
     printed = tmp_path / "printed.pdf"
 
     def print_to_file(dialog: QPrintPreviewDialog) -> int:
