@@ -223,6 +223,9 @@ class WorkupView(QWidget):
             fold_button.setAutoRaise(True)
             fold_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             fold_button.setObjectName("foldButton")
+            fold_button.setAccessibleName(
+                self.tr("Show or hide the items of this optional section")
+            )
             column.addWidget(fold_button, 0, Qt.AlignmentFlag.AlignLeft)
         items_box = QWidget(body)
         items_layout = QVBoxLayout(items_box)

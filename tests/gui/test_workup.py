@@ -4,12 +4,22 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QInputDialog,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from app.config import Settings
@@ -329,3 +339,59 @@ def test_review_lists_missing_items_and_jumps_to_one(
     qtbot.waitUntil(complaint.editor.hasFocus)
     assert gui_service.encounter(encounter_id).status is EncounterStatus.DRAFT
     assert messages.shown == []
+
+
+def test_tab_walks_the_section_in_visual_order(
+    qtbot: QtBot, window: MainWindow, gui_service: WorkupService
+) -> None:
+    encounter_id = _start(gui_service)
+    window.open_encounter(encounter_id)
+    view = window.workup
+    view.show_section(1)  # B1: thirteen items, one of every Yes/No/Unknown layout
+    workflow = view.workflow
+    assert workflow is not None
+    items = [item.id for item in workflow.sections[1].items]
+    fields = [view.field(item_id) for item_id in items]
+    first = fields[0]
+    first.setFocus()
+    start = QApplication.focusWidget()
+    assert start is not None
+    visited: list[int] = []
+    tops: list[int] = []
+    for _ in range(120):
+        focused = QApplication.focusWidget()
+        owner = next(
+            (
+                index
+                for index, field in enumerate(fields)
+                if focused is not None and (focused is field or field.isAncestorOf(focused))
+            ),
+            None,
+        )
+        if owner is None:
+            break
+        visited.append(owner)
+        assert focused is not None
+        tops.append(focused.mapToGlobal(focused.rect().topLeft()).y())
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
+    assert visited == sorted(visited), "Tab went back to an earlier item"
+    assert set(visited) == set(range(len(fields))), "Tab skipped an item"
+    steps = list(zip(visited, tops, strict=True))
+    for (before_item, before_top), (after_item, after_top) in itertools.pairwise(steps):
+        if after_item != before_item:
+            assert after_top > before_top, "Tab moved up the screen to the next item"
+
+
+def test_every_input_has_an_accessible_name(window: MainWindow, gui_service: WorkupService) -> None:
+    window.open_encounter(_start(gui_service))
+    view = window.workup
+    inputs = (QAbstractButton, QLineEdit, QPlainTextEdit, QComboBox, QAbstractSpinBox)
+    unnamed = []
+    for row in range(len(view.workflow.sections if view.workflow else ())):
+        view.show_section(row)
+        page = view.pages.currentWidget()
+        assert page is not None
+        for widget in page.findChildren(QWidget):
+            if isinstance(widget, inputs) and not widget.accessibleName().strip():
+                unnamed.append(f"{row}:{type(widget).__name__}:{widget.objectName()}")
+    assert unnamed == []
