@@ -259,18 +259,9 @@ def _cmd_encounters(context: _Context) -> int:
         print(encounter_id, file=context.out)
         return EXIT_OK
     document = service.export_document(args.encounter_id)
-    _write(args.out, document.encode("utf-8"))
+    service.write_file(args.out, document.encode("utf-8"))
     print(args.out, file=context.out)
     return EXIT_OK
-
-
-def _write(path: Path, data: bytes) -> None:
-    from app.fileio import FileWriteError, write_atomically
-
-    try:
-        write_atomically(path, data)
-    except FileWriteError as error:
-        raise CommandError(str(error)) from error
 
 
 def _cmd_db(context: _Context) -> int:
@@ -308,7 +299,7 @@ def _cmd_fhir(context: _Context) -> int:
         text = service.export_fhir_bundle(args.encounter_id)
     else:
         text = service.fhir_questionnaire(args.workflow_id)
-    _write(args.out, text.encode("utf-8"))
+    service.write_file(args.out, text.encode("utf-8"))
     print(args.out, file=context.out)
     return EXIT_OK
 

@@ -556,12 +556,7 @@ class WorkupService:
 
     def write_pdf(self, path: Path, data: bytes) -> None:
         """Write a PDF atomically; a failure leaves no partial file."""
-        from app.report import ReportError, write_pdf_atomically
-
-        try:
-            write_pdf_atomically(path, data)
-        except ReportError as error:
-            raise ServiceError(str(error)) from error
+        self.write_file(path, data)
 
 
 def _language(language: str) -> str:

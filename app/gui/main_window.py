@@ -283,35 +283,57 @@ class MainWindow(QMainWindow):
     @Slot()
     def export_pdf(self) -> None:
         """Save the summary PDF of the shown encounter where the user chooses."""
+        self._export(
+            self.tr("Export PDF"),
+            ".pdf",
+            self.tr("PDF documents (*.pdf)"),
+            lambda encounter_id: self.service.summary_pdf(
+                encounter_id, paper=self.settings.paper_size
+            ),
+            self.tr("PDF saved: %1"),
+        )
+
+    @Slot()
+    def export_fhir(self) -> None:
+        """Save the encounter as a FHIR R4 Bundle where the user chooses."""
+        self._export(
+            self.tr("Export FHIR"),
+            ".fhir.json",
+            self.tr("FHIR JSON (*.json)"),
+            lambda encounter_id: self.service.export_fhir_bundle(encounter_id).encode("utf-8"),
+            self.tr("FHIR bundle saved: %1"),
+        )
+
+    def _export(
+        self,
+        title: str,
+        suffix: str,
+        file_filter: str,
+        make: Callable[[int], bytes],
+        saved: str,
+    ) -> None:
+        """Ask where, make the file through the services, write it atomically, remember where."""
         encounter = self.workup.encounter
         if encounter is None or encounter.id is None or not self.workup.flush():
             return
         folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
-        patient = encounter.patient
-        suggested = folder / f"workup-{patient.chart_number or encounter.id}.pdf"
+        name = f"workup-{encounter.patient.chart_number or encounter.id}{suffix}"
         path_text, _filter = QFileDialog.getSaveFileName(
-            self, self.tr("Export PDF"), str(suggested), self.tr("PDF documents (*.pdf)")
+            self, title, str(folder / name), file_filter
         )
         if not path_text:
             return
         path = Path(path_text)
-        if path.suffix.lower() != ".pdf":
-            path = path.with_suffix(".pdf")
+        extension = suffix.rsplit(".", 1)[-1]
+        if path.suffix.lower() != f".{extension}":
+            path = path.with_suffix(f".{extension}")
         try:
-            data = self.service.summary_pdf(encounter.id, paper=self.settings.paper_size)
-            self.service.write_pdf(path, data)
-        except ImportError:
-            QMessageBox.information(
-                self,
-                self.tr("Export PDF"),
-                self.tr("PDF export is not available in this version."),
-            )
-            return
+            self.service.write_file(path, make(encounter.id))
         except ServiceError as error:
-            show_service_error(self, self.tr("Export PDF"), error)
+            show_service_error(self, title, error)
             return
         self._remember_export_dir(path.parent)
-        self.statusBar().showMessage(self.tr("PDF saved: %1").replace("%1", str(path)), 8000)
+        self.statusBar().showMessage(saved.replace("%1", str(path)), 8000)
 
     def _remember_export_dir(self, folder: Path) -> None:
         if str(folder) == self.settings.export_dir:
@@ -321,32 +343,6 @@ class MainWindow(QMainWindow):
             save_settings(self.settings)
         except ConfigError as error:
             log.warning("export folder not remembered: %s", type(error).__name__)
-
-    @Slot()
-    def export_fhir(self) -> None:
-        """Save the encounter as a FHIR R4 Bundle where the user chooses."""
-        encounter = self.workup.encounter
-        if encounter is None or encounter.id is None or not self.workup.flush():
-            return
-        folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
-        patient = encounter.patient
-        suggested = folder / f"workup-{patient.chart_number or encounter.id}.fhir.json"
-        path_text, _filter = QFileDialog.getSaveFileName(
-            self, self.tr("Export FHIR"), str(suggested), self.tr("FHIR JSON (*.json)")
-        )
-        if not path_text:
-            return
-        path = Path(path_text)
-        try:
-            text = self.service.export_fhir_bundle(encounter.id)
-            self.service.write_file(path, text.encode("utf-8"))
-        except ServiceError as error:
-            show_service_error(self, self.tr("Export FHIR"), error)
-            return
-        self._remember_export_dir(path.parent)
-        self.statusBar().showMessage(
-            self.tr("FHIR bundle saved: %1").replace("%1", str(path)), 8000
-        )
 
     @Slot()
     def print_summary(self) -> None:

@@ -515,12 +515,7 @@ class Repository:
                 # Storing the value that is already there is no conflict: it is what a
                 # retry after a lost connection does when the first try had committed.
                 if base_json != old_json and current is not None and new_json != old_json:
-                    raise ConflictError(
-                        item_id,
-                        json.loads(current.value_json),
-                        current.updated_by,
-                        utc(current.updated_at).isoformat(timespec="seconds"),
-                    )
+                    raise _conflict(item_id, current.value_json, current)
             if new_json == old_json:
                 return row.revision
             now = self._now()
@@ -561,12 +556,8 @@ class Repository:
             conflict_checked = not isinstance(base, _Unset) and current is not None
             if conflict_checked and _order_state_json(base) != old and new != old:  # type: ignore[arg-type]
                 assert current is not None
-                raise ConflictError(
-                    item_id,
-                    json.loads(old) if old else None,
-                    current.updated_by,
-                    utc(current.updated_at).isoformat(timespec="seconds"),
-                )
+                assert old is not None
+                raise _conflict(item_id, old, current)
             if new == old:
                 return row.revision
             now = self._now()
@@ -814,6 +805,16 @@ class Repository:
                 count, f"after event {last_id}: the newest events were removed"
             )
         return AuditVerification(count, None)
+
+
+def _conflict(item_id: str, current_json: str, row: AnswerRow | OrderRow) -> ConflictError:
+    """The conflict a writer gets: the stored value, who stored it and when."""
+    return ConflictError(
+        item_id,
+        json.loads(current_json),
+        row.updated_by,
+        utc(row.updated_at).isoformat(timespec="seconds"),
+    )
 
 
 def _patient(row: PatientRow) -> Patient:
