@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint screenshots system-deps clean
+.PHONY: run demo test lint screenshots system-deps bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,21 @@ run: system-deps $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python tools/demo.py
 
-# Screenshots of every window and dialog, at 100 % and 150 % scale, into out/screenshots/.
+# Screenshots of every window and dialog, at 100 % and 150 % scale and in Russian,
+# into out/screenshots/.
 screenshots: system-deps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py out/screenshots/1.0
 	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=1.5 $(BIN)/python tools/screenshots.py out/screenshots/1.5
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py out/screenshots/ru-1.0 ru
+
+# Interface translations: refresh the .ts sources from the code, then compile the .qm files
+# shipped with the package (tests/gui/test_translations.py checks both are in step).
+TRANSLATED_SOURCES = app/main.py $(sort $(wildcard app/gui/*.py))
+translations: $(STAMP)
+	$(BIN)/pyside6-lupdate -silent -no-obsolete -locations none -sort-messages \
+		$(TRANSLATED_SOURCES) -ts resources/translations/workup_ru.ts
+	$(BIN)/pyside6-lrelease -silent resources/translations/workup_ru.ts \
+		-qm resources/translations/workup_ru.qm
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -35,6 +46,11 @@ lint: $(STAMP)
 
 test: system-deps $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# Performance figures on a generated 20,000-patient, 100,000-encounter database (kept in
+# out/bench/ and reused); prints one table.
+bench: system-deps $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.run_all
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

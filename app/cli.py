@@ -7,7 +7,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="action", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or upgrade the schema")
     db_commands.add_parser("check", help="check integrity, schema and audit chain")
+    copy = db_commands.add_parser("copy", help="copy every record into an empty database")
+    copy.add_argument("--to", required=True, metavar="URL", dest="target_url")
 
     audit = commands.add_parser("audit", help="audit trail")
     audit_commands = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -166,6 +168,8 @@ def _cmd_workflows(context: _Context) -> int:
             return EXIT_USAGE
         for path in args.files:
             print(f"{path}: valid", file=context.out)
+        for line in services.workflow_file_warnings(list(args.files)):
+            print(f"workup: warning: {line}", file=context.err)
         return EXIT_OK
     catalog = services.load_catalog(context.settings)
     for workflow_id, workflow in sorted(catalog.workflows.items()):
@@ -173,6 +177,8 @@ def _cmd_workflows(context: _Context) -> int:
         print(f"{workflow_id}\t{workflow.version}\t{workflow.title.en}\t{source}", file=context.out)
     for problem in catalog.problems:
         print(f"workup: broken workflow file: {problem}", file=context.err)
+    for warning in catalog.warnings:
+        print(f"workup: warning: {warning}", file=context.err)
     return EXIT_OK
 
 
@@ -204,12 +210,12 @@ def _cmd_export(context: _Context) -> int:
     folder: Path = args.out
     if not folder.is_dir():
         raise CommandError(f"workup export: {folder} is not an existing folder")
-    since = datetime.combine(args.since, datetime.min.time(), UTC) if args.since else None
+    since = services.batch_since(args.since) if args.since else None
     ids = service.encounter_ids_since(since)
     progress = _Progress(len(ids), context.err)
     for number, encounter_id in enumerate(ids, start=1):
         data = service.summary_pdf(encounter_id, args.lang, args.paper)
-        service.write_pdf(folder / f"encounter-{encounter_id}.pdf", data)
+        service.write_pdf(folder / services.batch_pdf_name(encounter_id), data)
         progress.show(number)
     progress.finish()
     print(f"{len(ids)} summaries written to {folder}", file=context.out)
@@ -273,6 +279,17 @@ def _cmd_db(context: _Context) -> int:
         else:
             print(f"schema upgraded from {before or 'empty'} to {after}", file=context.out)
         return EXIT_OK
+    if context.args.action == "copy":
+        progress = _CopyProgress(context.err)
+        copied = services.copy_database(url, context.args.target_url, progress.show)
+        rows = copied.rows
+        print(
+            f"copied {sum(rows.values())} records from {copied.source} to {copied.target} "
+            f"({rows.get('patients', 0)} patients, {rows.get('encounters', 0)} encounters, "
+            f"{rows.get('audit_events', 0)} audit events); audit chain intact",
+            file=context.out,
+        )
+        return EXIT_OK
     report = services.check_database(url)
     print(f"database: {report.label}", file=context.out)
     print(f"schema: {report.revision or 'none'}", file=context.out)
@@ -282,6 +299,24 @@ def _cmd_db(context: _Context) -> int:
         raise CommandError(f"{report.label}: {report.problems[0]}")
     print("ok", file=context.out)
     return EXIT_OK
+
+
+class _CopyProgress:
+    """Rows copied per table on standard error: updated in place on a terminal, else one
+    line per table once it is done."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def show(self, table: str, done: int, total: int) -> None:
+        if self.live:
+            self.stream.write(f"\rcopying {table}: {done}/{total}")
+            if done >= total:
+                self.stream.write("\n")
+        elif done >= total:
+            self.stream.write(f"copied {table}: {done}/{total}\n")
+        self.stream.flush()
 
 
 def _cmd_audit(context: _Context) -> int:

@@ -8,10 +8,12 @@ import sys
 
 def run_gui(database_url: str | None = None) -> int:
     """Start the application window; return the process exit code."""
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QMessageBox
 
     from app.config import ConfigError, load_settings, setup_logging
     from app.gui.application import APPLICATION_NAME, create_application, run
+    from app.gui.i18n import set_language
     from app.gui.main_window import MainWindow
     from app.services import ServiceError, WorkupService
 
@@ -23,6 +25,7 @@ def run_gui(database_url: str | None = None) -> int:
     except ConfigError as error:
         QMessageBox.critical(None, APPLICATION_NAME, str(error))
         return 1
+    set_language(settings.language)
     try:
         service = WorkupService.open(settings, database_url)
     except ServiceError as error:
@@ -30,8 +33,12 @@ def run_gui(database_url: str | None = None) -> int:
         QMessageBox.critical(
             None,
             APPLICATION_NAME,
-            f"{error}\n\nThe database file was left as it is. Check the database setting "
-            "or ask the clinic's IT support.",
+            f"{error}\n\n"
+            + QCoreApplication.translate(
+                "main",
+                "The database file was left as it is. Check the database setting "
+                "or ask the clinic's IT support.",
+            ),
         )
         return 1
     try:

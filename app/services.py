@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -10,10 +11,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Self, TypeVar
 
 from app.catalog import Catalog, CatalogError, WorkflowFileError, parse_workflow
-from app.config import Settings, resolve_database_url, resolve_workflow_dirs
+from app.config import Settings, data_dir, resolve_database_url, resolve_workflow_dirs
 from app.domain.encounter import (
     AuditEvent,
     Encounter,
@@ -25,7 +26,7 @@ from app.domain.encounter import (
     missing_required,
     section_completion,
 )
-from app.domain.errors import AnswerError, DomainError
+from app.domain.errors import AnswerError, DomainError, fill_template
 from app.domain.values import AnswerValue, to_json, validate_answer
 from app.domain.workflow import Item, Section, Workflow
 from app.storage import (
@@ -37,6 +38,7 @@ from app.storage import (
     current_revision,
     integrity_check,
     open_database,
+    sqlite_file,
 )
 from app.storage import errors as storage_errors
 
@@ -47,7 +49,23 @@ LANGUAGES = ("en", "ru")
 
 
 class ServiceError(Exception):
-    """Base of the errors the services report; the message is meant for the user."""
+    """Base of the errors the services report; the message is meant for the user.
+
+    Errors made from a template (`ServiceError.of`) also carry `template` and `params`, so
+    that an interface can show the message in its own language.
+    """
+
+    template: str | None = None
+    params: dict[str, str] = {}  # noqa: RUF012 - never mutated; replaced per instance
+
+    @classmethod
+    def of(cls, template: str, **params: object) -> Self:
+        """The error with message `template`, its `{name}` fields filled from `params`."""
+        texts = {name: str(value) for name, value in params.items()}
+        error = cls(fill_template(template, texts))
+        error.template = template
+        error.params = texts
+        return error
 
 
 class InvalidInputError(ServiceError):
@@ -84,9 +102,16 @@ def _translated(function: Callable[P, R]) -> Callable[P, R]:
         try:
             return function(*args, **kwargs)
         except storage_errors.ConflictError as error:
-            raise ConflictError(
+            conflict = ConflictError(
                 str(error), error.item_id, error.current_json, error.updated_by
-            ) from error
+            )
+            conflict.template = "item {item} was changed by {who} at {when}"
+            conflict.params = {
+                "item": error.item_id,
+                "who": error.updated_by or "?",
+                "when": error.updated_at,
+            }
+            raise conflict from error
         except storage_errors.NotFoundError as error:
             raise NotFoundError(str(error)) from error
         except storage_errors.LockedError as error:
@@ -96,7 +121,9 @@ def _translated(function: Callable[P, R]) -> Callable[P, R]:
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         except AnswerError as error:
-            raise InvalidInputError(str(error)) from error
+            invalid = InvalidInputError(str(error))
+            invalid.template, invalid.params = error.template, error.params
+            raise invalid from error
         except DomainError as error:
             raise InvalidInputError(str(error)) from error
 
@@ -161,6 +188,50 @@ def check_database(url: str) -> DatabaseReport:
         return DatabaseReport(database.label, revision, problems, audit)
 
 
+@dataclass(frozen=True)
+class DatabaseCopy:
+    """What `copy_database` copied, and the audit chain of the copy."""
+
+    source: str
+    target: str
+    rows: dict[str, int]
+    audit_events: int
+
+
+def copy_database(
+    source_url: str, target_url: str, progress: Callable[[str, int, int], None] | None = None
+) -> DatabaseCopy:
+    """Copy every record of the database at `source_url` into the empty one at `target_url`.
+
+    The target's schema is created or upgraded first; a target with any record is refused.
+    Ids, revisions and the audit chain are kept; the copy's chain is verified afterwards.
+    `progress(table, rows copied, rows in table)` is called after each batch.
+    """
+    from app.storage.copy import copy_database as copy_records
+
+    with (
+        opened_database(source_url, create=False) as source,
+        opened_database(target_url) as target,
+    ):
+        try:
+            copied = copy_records(source, target, progress)
+            audit = Repository(target, lambda: datetime.now(UTC), "copy").verify_audit()
+        except storage_errors.StorageError as error:
+            raise UnavailableError(str(error)) from error
+        if not audit.ok:
+            raise UnavailableError(f"{target.label}: the copy's audit chain: {audit.first_problem}")
+        return DatabaseCopy(source.label, target.label, copied.rows, audit.events)
+
+
+def database_check_record(url: str) -> Path | None:
+    """Where the application notes that it closed a local database file cleanly."""
+    path = sqlite_file(url)
+    if path is None:
+        return None
+    name = hashlib.sha256(str(path.expanduser().absolute()).encode("utf-8")).hexdigest()
+    return data_dir() / "checked" / f"{name[:32]}.json"
+
+
 def load_catalog(settings: Settings) -> Catalog:
     """The shipped workflows and the clinic's own, with every problem found in them."""
     return Catalog.load(resolve_workflow_dirs(settings))
@@ -196,7 +267,7 @@ class WorkupService:
         """Open the configured database (creating a local SQLite schema when new)."""
         url = resolve_database_url(database_url, settings)
         try:
-            database = open_database(url)
+            database = open_database(url, check_record=database_check_record(url))
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         try:
@@ -252,17 +323,19 @@ class WorkupService:
     ) -> Patient:
         """Register a patient after checking the entries."""
         if not family_name.strip():
-            raise InvalidInputError("the family name is empty")
+            raise InvalidInputError.of("the family name is empty")
         if not given_name.strip():
-            raise InvalidInputError("the given name is empty")
+            raise InvalidInputError.of("the given name is empty")
         if birth_date > self.today():
-            raise InvalidInputError("the date of birth is in the future")
+            raise InvalidInputError.of("the date of birth is in the future")
         if birth_date.year < 1900:
-            raise InvalidInputError("the date of birth is before 1900")
+            raise InvalidInputError.of("the date of birth is before 1900")
         if len(chart_number.strip()) > 64:
-            raise InvalidInputError("the chart number is longer than 64 characters")
+            raise InvalidInputError.of("the chart number is longer than 64 characters")
         if chart_number.strip() and self._repository.find_patient_by_chart(chart_number):
-            raise InvalidInputError(f"chart number {chart_number.strip()} is already in use")
+            raise InvalidInputError.of(
+                "chart number {chart} is already in use", chart=chart_number.strip()
+            )
         return self._repository.add_patient(family_name, given_name, birth_date, chart_number)
 
     @_translated
@@ -283,7 +356,7 @@ class WorkupService:
     ) -> Encounter:
         """Start a draft workup pinned to the current version of the workflow."""
         if not clinician.strip():
-            raise InvalidInputError("the clinician's name is empty")
+            raise InvalidInputError.of("the clinician's name is empty")
         language = language or self.settings.language
         if language not in LANGUAGES:
             raise InvalidInputError(f"unknown language '{language}'")
@@ -357,13 +430,13 @@ class WorkupService:
             raise InvalidInputError(f"item {item_id} is not an order")
         if state is not None:
             if len(state.note) > 100_000:
-                raise InvalidInputError("the note is longer than 100000 characters")
+                raise InvalidInputError.of("the note is longer than 100000 characters")
             if (
                 state.status is OrderStatus.DONE_ELSEWHERE
                 and state.date
                 and (state.date > self.today())
             ):
-                raise InvalidInputError("the date it was done is in the future")
+                raise InvalidInputError.of("the date it was done is in the future")
         base_state: Any = base
         return self._repository.set_order(encounter_id, item_id, state, actor, base_state)
 
@@ -391,7 +464,7 @@ class WorkupService:
     def finalize(self, encounter_id: int, signed_by: str) -> Encounter:
         """Sign the encounter (or its open addendum); afterwards it is read-only."""
         if not signed_by.strip():
-            raise InvalidInputError("the signing clinician's name is empty")
+            raise InvalidInputError.of("the signing clinician's name is empty")
         encounter = self.encounter(encounter_id)
         missing = self.missing_required(encounter)
         if missing:
@@ -406,7 +479,7 @@ class WorkupService:
     def amend(self, encounter_id: int, reason: str, actor: str) -> Encounter:
         """Open an addendum with a reason; the encounter becomes editable until it is signed."""
         if not reason.strip():
-            raise InvalidInputError("an amendment needs a reason")
+            raise InvalidInputError.of("an amendment needs a reason")
         self._repository.amend(encounter_id, reason.strip(), actor)
         return self.encounter(encounter_id)
 
@@ -563,6 +636,23 @@ def _language(language: str) -> str:
     if language not in LANGUAGES:
         raise InvalidInputError(f"unknown language '{language}'; use en or ru")
     return language
+
+
+def batch_pdf_name(encounter_id: int) -> str:
+    """The file name of an encounter's summary in a batch export (the CLI's and the GUI's)."""
+    return f"encounter-{encounter_id}.pdf"
+
+
+def batch_since(day: date) -> datetime:
+    """The moment a batch export's "changed since DAY" starts: midnight UTC of `day`."""
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def workflow_file_warnings(paths: list[Path]) -> list[str]:
+    """What a valid workflow file lacks (Russian texts shown in English, unused lists)."""
+    from app.catalog import check_workflow_file
+
+    return [str(warning) for path in paths for warning in check_workflow_file(path).warnings]
 
 
 def workflow_file_problems(paths: list[Path]) -> list[str]:

@@ -1,97 +1,214 @@
-"""Autosave and search figures on SQLite, each against a raw sqlite3 floor in the same run.
+"""Search, list and autosave on the generated SQLite database, against raw sqlite3 floors.
 
-Usage: .venv/bin/python benchmarks/bench_storage.py [ENCOUNTERS]
+A search is what the encounter list does when the clinician types: count the matches and
+load the first page of 200 rows. The floor runs the same two indexed queries with the
+sqlite3 module and no mapping. Autosave stores one answer durably through the service on a
+copy of the database; its floor is a durable one-row write with sqlite3.
+
+Usage: .venv/bin/python -m benchmarks.bench_storage
 """
 
 from __future__ import annotations
 
+import random
+import shutil
 import sqlite3
-import statistics
-import sys
 import tempfile
-import time
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Iterator
+from itertools import cycle
 from pathlib import Path
 
 from app.config import Settings
 from app.services import WorkupService
+from app.storage.repository import search_key
+from benchmarks.common import Result, benchmark_database, median, percentile, time_ms
+
+PAGE = 200
+SEARCHES = 300
+SAVES = 300
+SEARCH_P95_MS = 20.0
+SEARCH_RATIO = 3.0
+AUTOSAVE_P95_MS = 10.0
+# The floor finds the same encounters as the application (name, given name or chart
+# number starting with the text) with the same indexes, in plain SQL.
+FLOOR_MATCH = (
+    "SELECT id FROM patients WHERE name_key >= :key AND name_key < :end "
+    "UNION SELECT id FROM patients WHERE given_key >= :key AND given_key < :end "
+    "UNION SELECT id FROM patients WHERE chart_number >= :text AND chart_number < :text_end"
+)
+FLOOR_COUNT = f"SELECT count(*) FROM encounters WHERE patient_id IN ({FLOOR_MATCH})"
+FLOOR_PAGE = (
+    "SELECT e.id, e.uid, e.patient_id, p.family_name, p.given_name, p.birth_date, "
+    "p.chart_number, s.workflow_id, s.version, e.status, e.clinician, e.created_at, "
+    "e.updated_at FROM encounters e JOIN patients p ON p.id = e.patient_id "
+    f"JOIN workflow_snapshots s ON s.id = e.snapshot_id WHERE e.patient_id IN ({FLOOR_MATCH}) "
+    "ORDER BY e.updated_at DESC, e.id DESC LIMIT 200"
+)
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
+def _search_terms(database: Path, seed: int = 7) -> tuple[list[str], list[str]]:
+    """Name prefixes (2 to 6 letters, as typed, Latin and Cyrillic) and chart prefixes."""
+    rng = random.Random(seed)
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        rows = connection.execute(
+            "SELECT family_name, given_name, chart_number FROM patients"
+        ).fetchall()
+    finally:
+        connection.close()
+    names: list[str] = []
+    charts: list[str] = []
+    for _ in range(60):
+        family, given, chart = rng.choice(rows)
+        length = rng.randrange(2, 7)
+        typed = family[:length]
+        names.append(typed.upper() if rng.random() < 0.3 else typed)
+        if rng.random() < 0.3:
+            names.append(f"{family} {given[:2]}")
+        charts.append(chart[: rng.randrange(5, len(chart) + 1)])
+    return names, charts
 
 
-def _time(action: Callable[[], object], repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+def _raw_search(connection: sqlite3.Connection, text: str) -> int:
+    key = search_key(text)
+    bounds = {
+        "key": key,
+        "end": key + "\U0010ffff",
+        "text": text.strip(),
+        "text_end": text.strip() + "\U0010ffff",
+    }
+    count = connection.execute(FLOOR_COUNT, bounds).fetchone()[0]
+    connection.execute(FLOOR_PAGE, bounds).fetchall()
+    return int(count)
 
 
-def main() -> None:
-    """Print median and 95th percentile in milliseconds and the ratio to the floor."""
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+def _time_searches(
+    service: WorkupService, raw: sqlite3.Connection, terms: list[str]
+) -> tuple[list[float], list[float]]:
+    for term in terms:
+        service.count_encounters(term)
+        service.list_encounters(term, PAGE)
+        _raw_search(raw, term)
+    texts = cycle(terms)
+
+    def search() -> object:
+        term = next(texts)
+        service.count_encounters(term)
+        return service.list_encounters(term, PAGE)
+
+    app_samples = time_ms(search, SEARCHES)
+    floor_texts = cycle(terms)
+    return app_samples, time_ms(lambda: _raw_search(raw, next(floor_texts)), SEARCHES)
+
+
+def measure_search(database: Path) -> dict[str, tuple[list[float], list[float]]]:
+    """Search times (service, raw floor) by name prefix and by chart number."""
+    names, charts = _search_terms(database)
+    service = WorkupService.open(Settings(), f"sqlite:///{database}")
+    raw = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return {
+            "name prefix": _time_searches(service, raw, names),
+            "chart number": _time_searches(service, raw, charts),
+        }
+    finally:
+        raw.close()
+        service.close()
+
+
+def _draft_encounter(database: Path) -> int:
+    connection = sqlite3.connect(database)
+    try:
+        row = connection.execute(
+            "SELECT id FROM encounters WHERE status = 'draft' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        connection.close()
+    return int(row[0])
+
+
+def measure_autosave(database: Path) -> tuple[list[float], list[float]]:
+    """Durable single-answer saves through the service, and the sqlite3 floor."""
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "bench.sqlite3"
-        service = WorkupService.open(Settings(), f"sqlite:///{path}")
-        encounter_id = 0
-        for index in range(count):
-            patient = service.create_patient(
-                f"Family{index:06d}", "Given", date(1970, 1, 1), f"CH{index:06d}"
+        copy = Path(folder) / "autosave.sqlite3"
+        shutil.copyfile(database, copy)
+        encounter_id = _draft_encounter(copy)
+        service = WorkupService.open(Settings(), f"sqlite:///{copy}")
+        values: Iterator[str] = cycle(["yes", "no", "unknown"])
+        texts = cycle([f"Typed note, revision {number}" for number in range(97)])
+        try:
+            time_ms(
+                lambda: service.set_answer(encounter_id, "hx_sx_fever", next(values), "Dr. Bench"),
+                20,
             )
-            encounter_id = (
-                service.start_encounter(patient.id or 0, "retrograde_ejaculation", "Dr. Bench").id
-                or 0
-            )
-        values = ["yes", "no", "unknown"]
-        position = iter(range(10**9))
 
-        def save() -> object:
-            value = values[next(position) % 3]
-            return service.set_answer(encounter_id, "hx_sx_fever", value, "Dr. Bench")
+            def save() -> object:
+                service.set_answer(encounter_id, "hx_sx_fever", next(values), "Dr. Bench")
+                return service.set_answer(encounter_id, "sx_notes", next(texts), "Dr. Bench")
 
-        autosave = _time(save, 200)
+            samples = [sample / 2 for sample in time_ms(save, SAVES // 2)]
+        finally:
+            service.close()
         floor_db = sqlite3.connect(Path(folder) / "floor.sqlite3", isolation_level=None)
         floor_db.execute("PRAGMA journal_mode = WAL")
         floor_db.execute("PRAGMA synchronous = FULL")
         floor_db.execute("CREATE TABLE a (k TEXT PRIMARY KEY, v TEXT)")
+        counter = iter(range(10**9))
+        floor = time_ms(
+            lambda: floor_db.execute(
+                "INSERT OR REPLACE INTO a VALUES ('k', ?)", (str(next(counter)),)
+            ),
+            SAVES,
+        )
+        floor_db.close()
+    return samples, floor
 
-        def floor_save() -> object:
-            return floor_db.execute(
-                "INSERT OR REPLACE INTO a VALUES ('k', ?)", (str(next(position)),)
+
+def results(database: Path) -> list[Result]:
+    """The table lines of this benchmark."""
+    lines: list[Result] = []
+    for label, (samples, floor) in measure_search(database).items():
+        p95, floor_p95 = percentile(samples, 0.95), percentile(floor, 0.95)
+        lines.append(
+            Result(
+                f"search by {label}: median",
+                median(samples),
+                "ms",
+                "",
+                True,
+                median(floor),
             )
+        )
+        lines.append(
+            Result(
+                f"search by {label}: p95",
+                p95,
+                "ms",
+                f"<= {SEARCH_P95_MS:.0f} ms, ratio <= {SEARCH_RATIO:.0f}",
+                p95 <= SEARCH_P95_MS and p95 <= SEARCH_RATIO * floor_p95,
+                floor_p95,
+            )
+        )
+    samples, floor = measure_autosave(database)
+    p95 = percentile(samples, 0.95)
+    lines.append(
+        Result(
+            "autosave one answer (durable): p95",
+            p95,
+            "ms",
+            f"<= {AUTOSAVE_P95_MS:.0f} ms",
+            p95 <= AUTOSAVE_P95_MS,
+            percentile(floor, 0.95),
+        )
+    )
+    return lines
 
-        floor = _time(floor_save, 200)
-        search_names = [f"family{index:06d}"[:-2] for index in range(0, count, max(count // 50, 1))]
-        names = iter(search_names * 10)
-        search = _time(lambda: service.list_encounters(next(names), limit=100), 200)
-        raw = sqlite3.connect(path)
-        names = iter(search_names * 10)
 
-        def floor_search() -> object:
-            key = next(names)
-            return raw.execute(
-                "SELECT e.id, p.family_name FROM encounters e JOIN patients p "
-                "ON p.id = e.patient_id WHERE p.name_key >= ? AND p.name_key < ? "
-                "ORDER BY e.updated_at DESC LIMIT 100",
-                (key, key + "\U0010ffff"),
-            ).fetchall()
+def main() -> None:
+    """Print the figures."""
+    from benchmarks.common import format_table
 
-        raw_search = _time(floor_search, 200)
-        service.close()
-    print(f"encounters: {count}")
-    print(f"{'figure':<28}{'median ms':>10}{'p95 ms':>10}{'floor p95':>11}{'ratio':>8}")
-    for name, samples, floor_samples in [
-        ("autosave (durable)", autosave, floor),
-        ("search by name prefix", search, raw_search),
-    ]:
-        median, p95 = _percentiles(samples)
-        _floor_median, floor_p95 = _percentiles(floor_samples)
-        print(f"{name:<28}{median:>10.2f}{p95:>10.2f}{floor_p95:>11.2f}{p95 / floor_p95:>8.2f}")
+    print(format_table(results(benchmark_database())))
 
 
 if __name__ == "__main__":

@@ -10,10 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fhirclient.models.bundle import Bundle as R4Bundle
+from fhirclient.models.questionnaire import Questionnaire as R4Questionnaire
 
 from app.cli import run
 from app.config import Settings
 from app.services import WorkupService
+from app.storage import HEAD_REVISION
 from tests.conftest import WORKFLOW_ID
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,9 +111,9 @@ def test_workflows_validate_prints_every_mistake(tmp_path: Path) -> None:
 
 def test_db_upgrade_and_check(db: str) -> None:
     code, out, _ = _run("--database-url", db, "db", "upgrade")
-    assert (code, out.strip()) == (0, "schema upgraded from empty to 0001")
+    assert (code, out.strip()) == (0, f"schema upgraded from empty to {HEAD_REVISION}")
     code, out, _ = _run("--database-url", db, "db", "upgrade")
-    assert (code, out.strip()) == (0, "schema is up to date (0001)")
+    assert (code, out.strip()) == (0, f"schema is up to date ({HEAD_REVISION})")
     code, out, _ = _run("--database-url", db, "db", "check")
     assert code == 0
     assert out.splitlines()[-1] == "ok"
@@ -149,11 +152,13 @@ def test_fhir_export_and_questionnaire(db: str, encounter_id: int, tmp_path: Pat
     assert bundle["resourceType"] == "Bundle"
     types = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
     assert types == {"Patient", "QuestionnaireResponse"}
+    R4Bundle(bundle, strict=True)  # raises unless the file is valid FHIR R4 (4.0.1)
     questionnaire_path = tmp_path / "questionnaire.json"
     code, _, err = _run("fhir", "questionnaire", WORKFLOW_ID, "--out", str(questionnaire_path))
     assert code == 0, err
     questionnaire = json.loads(questionnaire_path.read_text(encoding="utf-8"))
     assert (questionnaire["resourceType"], questionnaire["version"]) == ("Questionnaire", "1")
+    R4Questionnaire(questionnaire, strict=True)
     code, _, err = _run("fhir", "questionnaire", "nope", "--out", str(tmp_path / "q.json"))
     _assert_one_line_error(code, err)
 
@@ -180,6 +185,8 @@ def test_fhir_export_and_questionnaire(db: str, encounter_id: int, tmp_path: Pat
         ["encounters", "export", "1"],
         ["db"],
         ["db", "downgrade"],
+        ["db", "copy"],
+        ["db", "copy", "--to"],
         ["audit"],
         ["fhir", "export", "1"],
         ["--database-url"],
@@ -249,3 +256,26 @@ def test_the_database_option_may_follow_the_command(db: str, encounter_id: int) 
     assert out.startswith(f"{encounter_id}\tIvanov, Ivan")
     code, out, _ = _run("db", "check", "--database-url", db)
     assert (code, out.splitlines()[-1]) == (0, "ok")
+
+
+def test_workflows_validate_and_list_show_missing_russian_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = ROOT / "tests" / "catalog" / "fixtures" / "missing_russian.toml"
+    code, out, err = _run("workflows", "validate", str(source))
+    assert code == 0
+    assert out.splitlines() == [f"{source}: valid"]
+    assert f"workup: warning: {source}:24: item a: no Russian label; English is shown" in (
+        err.splitlines()
+    )
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    copy = clinic / "missing_russian.toml"
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("WORKUP_WORKFLOWS_DIR", str(clinic))
+    code, out, err = _run("workflows", "list")
+    assert code == 0
+    assert "missing_russian" in out
+    assert f"workup: warning: {copy}:4: workflow: no Russian title; English is shown" in (
+        err.splitlines()
+    )

@@ -1,4 +1,4 @@
-"""A non-editable install finds its workflows, fonts and migrations."""
+"""A non-editable install finds its workflows, fonts, translations and migrations."""
 
 from __future__ import annotations
 
@@ -56,6 +56,7 @@ def test_the_installed_package_holds_its_data(installed: Path) -> None:
     assert (package / "shipped_workflows" / "retrograde_ejaculation.toml").is_file()
     assert (package / "resources" / "fonts" / "DejaVuSans.ttf").is_file()
     assert (package / "resources" / "fonts" / "LICENSE-DejaVu.txt").is_file()
+    assert (package / "resources" / "translations" / "workup_ru.qm").is_file()
     assert (package / "storage" / "migrations" / "env.py").is_file()
     assert list((package / "storage" / "migrations" / "versions").glob("0001_*.py"))
 

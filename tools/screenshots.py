@@ -1,6 +1,6 @@
 """Save PNG screenshots of every screen and dialog, on a temporary database with sample data.
 
-Usage: python tools/screenshots.py OUTDIR   (QT_SCALE_FACTOR=1.5 for the scaled check)
+Usage: python tools/screenshots.py OUTDIR [en|ru]   (QT_SCALE_FACTOR=1.5 for the scaled check)
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from app.config import Settings
 from app.domain.encounter import OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.gui.application import create_application
+from app.gui.dialogs import ExportPdfDialog
+from app.gui.i18n import set_language
 from app.gui.main_window import MainWindow
 from app.services import WorkupService
 
@@ -77,17 +79,21 @@ def _sample(service: WorkupService) -> tuple[int, int]:
 
 def main(argv: list[str]) -> int:
     """Create the sample database, open the window and save every screen."""
-    if len(argv) != 2:
-        print("usage: screenshots.py OUTDIR", file=sys.stderr)
+    if len(argv) not in (2, 3) or (len(argv) == 3 and argv[2] not in ("en", "ru")):
+        print("usage: screenshots.py OUTDIR [en|ru]", file=sys.stderr)
         return 2
+    language = argv[2] if len(argv) == 3 else "en"
     folder = Path(argv[1])
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as temporary:
         os.environ["WORKUP_CONFIG_DIR"] = str(Path(temporary) / "config")
         os.environ["WORKUP_DATA_DIR"] = str(Path(temporary) / "data")
         application = create_application(argv[:1])
+        set_language(language)
         settings = Settings(
-            clinic_name="City Andrology Clinic", default_clinician="Dr. Anna Volkova"
+            clinic_name="City Andrology Clinic",
+            default_clinician="Dr. Anna Volkova",
+            language=language,
         )
         service = WorkupService.open(
             settings,
@@ -137,6 +143,15 @@ def main(argv: list[str]) -> int:
             about = window.show_about()
             _save(about, folder, "14-about")
             about.reject()
+            window.open_encounter(draft)
+            export = ExportPdfDialog(language, settings.paper_size, window)
+            export.show()
+            _save(export, folder, "15-export-pdf")
+            export.reject()
+            history = window.show_history()
+            if history is not None:
+                _save(history, folder, "16-history")
+                history.reject()
             window.close()
         finally:
             service.close()

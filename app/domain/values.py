@@ -32,16 +32,66 @@ _NUMBER = re.compile(r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$
 _STORED_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 MAX_TEXT_LENGTH = 100_000
 
+_RUSSIAN_UNITS: dict[str, tuple[str, str, str]] = {
+    "years": ("год", "года", "лет"),
+    "year": ("год", "года", "лет"),
+    "months": ("месяц", "месяца", "месяцев"),
+    "month": ("месяц", "месяца", "месяцев"),
+    "weeks": ("неделя", "недели", "недель"),
+    "days": ("день", "дня", "дней"),
+    "day": ("день", "дня", "дней"),
+    "hours": ("час", "часа", "часов"),
+    "h": ("ч", "ч", "ч"),
+    "min": ("мин", "мин", "мин"),
+    "minutes": ("минута", "минуты", "минут"),
+    "s": ("с", "с", "с"),
+    "mL": ("мл", "мл", "мл"),
+    "ml": ("мл", "мл", "мл"),
+    "L": ("л", "л", "л"),
+    "cm": ("см", "см", "см"),
+    "mm": ("мм", "мм", "мм"),
+    "kg": ("кг", "кг", "кг"),
+    "g": ("г", "г", "г"),
+    "times": ("раз", "раза", "раз"),
+}
 
-def _fail(item: Item, message: str) -> AnswerError:
-    return AnswerError(item.id, message)
+
+def unit_text(unit: str, language: str, number: Decimal | None = None) -> str:
+    """A unit in `language`, agreeing with `number` where the language needs it.
+
+    Units the table does not know are printed as written in the workflow file.
+    """
+    forms = _RUSSIAN_UNITS.get(unit) if language == "ru" else None
+    if forms is None:
+        return unit
+    one, few, many = forms
+    if number is None:
+        return many
+    if number != number.to_integral_value():
+        return few
+    whole = abs(int(number))
+    if whole % 10 == 1 and whole % 100 != 11:
+        return one
+    if 2 <= whole % 10 <= 4 and not 12 <= whole % 100 <= 14:
+        return few
+    return many
+
+
+def number_text(value: Decimal, language: str) -> str:
+    """A number as `language` writes it (a decimal comma in Russian)."""
+    number = format(value, "f")
+    return number.replace(".", ",") if language == "ru" else number
+
+
+def _fail(item: Item, template: str, **params: object) -> AnswerError:
+    return AnswerError(item.id, template, **params)
 
 
 def _check_text(item: Item, value: object) -> str:
     if not isinstance(value, str):
         raise _fail(item, "expects text")
     if len(value) > MAX_TEXT_LENGTH:
-        raise _fail(item, f"text is longer than {MAX_TEXT_LENGTH} characters")
+        raise _fail(item, "text is longer than {limit} characters", limit=MAX_TEXT_LENGTH)
     return value
 
 
@@ -52,20 +102,20 @@ def _check_date(item: Item, value: object, today: date) -> str:
         try:
             parsed = date.fromisoformat(value)
         except ValueError:
-            raise _fail(item, f"{value!r} is not a calendar date") from None
+            raise _fail(item, "{value} is not a calendar date", value=repr(value)) from None
         if not item.allow_future and parsed > today:
-            raise _fail(item, f"{value} is in the future")
+            raise _fail(item, "{value} is in the future", value=value)
         return value
     if item.allow_partial_date and (_DATE_MONTH.match(value) or _DATE_YEAR.match(value)):
         year = int(value[:4])
         month = int(value[5:7]) if len(value) == 7 else 1
         if year < 1 or not 1 <= month <= 12:
-            raise _fail(item, f"{value!r} is not a valid month or year")
+            raise _fail(item, "{value} is not a valid month or year", value=repr(value))
         if not item.allow_future and (year, month) > (today.year, today.month):
-            raise _fail(item, f"{value} is in the future")
+            raise _fail(item, "{value} is in the future", value=value)
         return value
     wanted = "YYYY-MM-DD, YYYY-MM or YYYY" if item.allow_partial_date else "YYYY-MM-DD"
-    raise _fail(item, f"{value!r} is not a date as {wanted}")
+    raise _fail(item, "{value} is not a date as {wanted}", value=repr(value), wanted=wanted)
 
 
 def _check_datetime(item: Item, value: object, today: date) -> str:
@@ -74,9 +124,9 @@ def _check_datetime(item: Item, value: object, today: date) -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise _fail(item, f"{value!r} is not a valid date and time") from None
+        raise _fail(item, "{value} is not a valid date and time", value=repr(value)) from None
     if not item.allow_future and parsed.date() > today:
-        raise _fail(item, f"{value} is in the future")
+        raise _fail(item, "{value} is in the future", value=value)
     return value
 
 
@@ -85,20 +135,32 @@ def _check_number(item: Item, value: object) -> Decimal:
         raise _fail(item, "expects a number")
     text = str(value).strip()
     if not _NUMBER.match(text):
-        raise _fail(item, f"{value!r} is not a number")
+        raise _fail(item, "{value} is not a number", value=repr(value))
     try:
         number = Decimal(text.replace(",", "."))
     except InvalidOperation:
-        raise _fail(item, f"{value!r} is not a number") from None
+        raise _fail(item, "{value} is not a number", value=repr(value)) from None
     if not number.is_finite():
-        raise _fail(item, f"{value!r} is not a finite number")
+        raise _fail(item, "{value} is not a finite number", value=repr(value))
     if item.minimum is not None and number < item.minimum:
-        raise _fail(item, f"{number} is below the lowest possible value {item.minimum}")
+        raise _fail(
+            item,
+            "{value} is below the lowest possible value {limit}",
+            value=number,
+            limit=item.minimum,
+        )
     if item.maximum is not None and number > item.maximum:
-        raise _fail(item, f"{number} is above the highest possible value {item.maximum}")
+        raise _fail(
+            item,
+            "{value} is above the highest possible value {limit}",
+            value=number,
+            limit=item.maximum,
+        )
     exponent = number.as_tuple().exponent
     if item.decimals is not None and isinstance(exponent, int) and -exponent > item.decimals:
-        raise _fail(item, f"{number} has more than {item.decimals} decimal places")
+        raise _fail(
+            item, "{value} has more than {limit} decimal places", value=number, limit=item.decimals
+        )
     return number
 
 
@@ -114,25 +176,35 @@ def validate_answer(item: Item, value: object, today: date) -> AnswerValue:
         return value
     if kind is ItemKind.YNU:
         if value not in YNU_VALUES:
-            raise _fail(item, f"expects one of {', '.join(YNU_VALUES)}, not {value!r}")
+            raise _fail(
+                item,
+                "expects one of {choices}, not {value}",
+                choices=", ".join(YNU_VALUES),
+                value=repr(value),
+            )
         assert isinstance(value, str)
         return value
     if kind is ItemKind.YNU_DETAILS:
         if not isinstance(value, YnuDetails):
             raise _fail(item, "expects a Yes/No/Unknown answer with details")
         if value.choice not in YNU_VALUES:
-            raise _fail(item, f"expects one of {', '.join(YNU_VALUES)}, not {value.choice!r}")
+            raise _fail(
+                item,
+                "expects one of {choices}, not {value}",
+                choices=", ".join(YNU_VALUES),
+                value=repr(value.choice),
+            )
         return YnuDetails(value.choice, _check_text(item, value.details))
     if kind is ItemKind.SINGLE:
         if not isinstance(value, str) or item.option(value) is None:
-            raise _fail(item, f"{value!r} is not one of its options")
+            raise _fail(item, "{value} is not one of its options", value=repr(value))
         return value
     if kind is ItemKind.MULTI:
         if not isinstance(value, (tuple, list, set, frozenset)):
             raise _fail(item, "expects a list of options")
         for choice in value:
             if not isinstance(choice, str) or item.option(choice) is None:
-                raise _fail(item, f"{choice!r} is not one of its options")
+                raise _fail(item, "{value} is not one of its options", value=repr(choice))
         chosen = set(value)
         return tuple(option.value for option in item.options if option.value in chosen)
     if kind is ItemKind.TEXT:
@@ -143,7 +215,7 @@ def validate_answer(item: Item, value: object, today: date) -> AnswerValue:
         return _check_date(item, value, today)
     if kind is ItemKind.DATETIME:
         return _check_datetime(item, value, today)
-    raise _fail(item, f"has an unknown kind {kind!r}")  # pragma: no cover - enum is closed
+    raise _fail(item, "has an unknown kind {kind}", kind=kind)  # pragma: no cover - enum is closed
 
 
 def is_empty(value: AnswerValue | None) -> bool:
@@ -198,10 +270,8 @@ def display_value(item: Item, value: AnswerValue, language: str) -> str:
     if isinstance(value, tuple):
         return "; ".join(item.option_label(choice, language) for choice in value)
     if isinstance(value, Decimal):
-        number = format(value, "f")
-        if language == "ru":
-            number = number.replace(".", ",")
-        return f"{number} {item.unit}" if item.unit else number
+        number = number_text(value, language)
+        return f"{number} {unit_text(item.unit, language, value)}" if item.unit else number
     if item.kind is ItemKind.YNU:
         return words.get(value, value)
     if item.kind is ItemKind.SINGLE:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from PySide6.QtCore import QModelIndex, QRegularExpression, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QRegularExpression,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,10 +34,28 @@ from app import __version__
 from app.config import PAPER_SIZES, Settings
 from app.domain.encounter import Encounter, Patient
 from app.domain.workflow import Item, Section
+from app.gui.i18n import LANGUAGE_NAMES
+from app.gui.messages import error_message
 from app.gui.models import MissingItemsModel, PatientListModel, Roles
 from app.services import InvalidInputError, ServiceError, WorkupService
 
 SEARCH_DELAY_MS = 250
+
+
+def paper_name(paper: str) -> str:
+    """A paper size as the interface names it."""
+    names = {
+        "A4": "A4",
+        "Letter": QCoreApplication.translate("paper", "Letter (US)"),
+    }
+    return names.get(paper, paper)
+
+
+def fill_paper_sizes(combo: QComboBox, chosen: str) -> None:
+    """The paper sizes, `chosen` selected."""
+    for paper in PAPER_SIZES:
+        combo.addItem(paper_name(paper), paper)
+    combo.setCurrentIndex(max(combo.findData(chosen), 0))
 
 
 class NewWorkupDialog(QDialog):
@@ -93,7 +119,10 @@ class NewWorkupDialog(QDialog):
         self.workflow_combo = QComboBox(self)
         for workflow in service.workflows():
             self.workflow_combo.addItem(
-                f"{workflow.title.get(settings.language)} (v{workflow.version})", workflow.id
+                self.tr("%1 (version %2)")
+                .replace("%1", workflow.title.get(settings.language))
+                .replace("%2", str(workflow.version)),
+                workflow.id,
             )
         self.workflow_combo.setAccessibleName(self.tr("Workflow"))
         self.workflow_combo.setSizeAdjustPolicy(
@@ -155,7 +184,8 @@ class NewWorkupDialog(QDialog):
                 self.family_name.text(), self.given_name.text(), born, self.chart_number.text()
             )
         except InvalidInputError as error:
-            self._fail(str(error)[:1].upper() + str(error)[1:] + ".")
+            message = error_message(error)
+            self._fail(message[:1].upper() + message[1:] + ".")
             return None
         return self._created
 
@@ -173,7 +203,7 @@ class NewWorkupDialog(QDialog):
                 patient.id, str(self.workflow_combo.currentData()), self.clinician.text()
             )
         except ServiceError as error:
-            self._fail(str(error))
+            self._fail(error_message(error))
             return
         assert self.encounter.id is not None
         self.accept()
@@ -273,13 +303,11 @@ class SettingsDialog(QDialog):
         self.clinic_address = QLineEdit(settings.clinic_address, self)
         self.default_clinician = QLineEdit(settings.default_clinician, self)
         self.language = QComboBox(self)
-        self.language.addItem("English", "en")
-        self.language.addItem("Русский", "ru")
+        for code, name in LANGUAGE_NAMES.items():
+            self.language.addItem(name, code)
         self.language.setCurrentIndex(max(self.language.findData(settings.language), 0))
         self.paper_size = QComboBox(self)
-        for paper in PAPER_SIZES:
-            self.paper_size.addItem(paper, paper)
-        self.paper_size.setCurrentIndex(max(self.paper_size.findData(settings.paper_size), 0))
+        fill_paper_sizes(self.paper_size, settings.paper_size)
         self.database_url = QLineEdit(settings.database_url, self)
         self.database_url.setPlaceholderText(self.tr("Local database in the user's data folder"))
         self.workflows_dir = QLineEdit(settings.workflows_dir, self)
@@ -299,8 +327,8 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         hint = QLabel(
             self.tr(
-                "Language, database and workflows folder take effect the next time a workup "
-                "is opened or the application is started."
+                "The language changes at once. The database and the workflows folder take "
+                "effect the next time the application is started."
             ),
             self,
         )
@@ -360,3 +388,54 @@ class AboutDialog(QDialog):
         for widget in (title, version, statement, database):
             layout.addWidget(widget)
         layout.addWidget(buttons)
+
+
+class ExportPdfDialog(QDialog):
+    """The language and paper of a summary PDF, chosen before the file name."""
+
+    def __init__(self, language: str, paper: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Export PDF"))
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.language_combo = QComboBox(self)
+        for code, name in LANGUAGE_NAMES.items():
+            self.language_combo.addItem(name, code)
+        self.language_combo.setCurrentIndex(max(self.language_combo.findData(language), 0))
+        self.paper_combo = QComboBox(self)
+        fill_paper_sizes(self.paper_combo, paper)
+        for text, widget in (
+            (self.tr("Language of the PDF"), self.language_combo),
+            (self.tr("Paper size"), self.paper_combo),
+        ):
+            widget.setAccessibleName(text)
+            form.addRow(text, widget)
+        layout.addLayout(form)
+        hint = QLabel(
+            self.tr(
+                "The workup's own language is chosen first; choosing another one changes "
+                "this file only."
+            ),
+            self,
+        )
+        hint.setObjectName("helpText")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.choose_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.choose_button.setText(self.tr("Choose file…"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def language(self) -> str:
+        """The language chosen for the PDF."""
+        return str(self.language_combo.currentData())
+
+    def paper(self) -> str:
+        """The paper size chosen for the PDF."""
+        return str(self.paper_combo.currentData())

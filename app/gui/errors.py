@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.config import log_path
+from app.gui.messages import error_message
 from app.services import (
     ConflictError,
     InvalidInputError,
@@ -23,31 +24,35 @@ from app.services import (
 log = logging.getLogger("app.gui")
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("errors", text)
-
-
 def service_error_text(error: ServiceError) -> str:
     """What happened and what to do, for an expected error."""
-    message = str(error)
+    message = error_message(error)
     if isinstance(error, UnavailableError):
-        advice = _tr(
+        advice = QCoreApplication.translate(
+            "errors",
             "The database cannot be used right now. Check the network connection or the "
-            "database setting, then try again. What was saved before is kept."
+            "database setting, then try again. What was saved before is kept.",
         )
     elif isinstance(error, LockedError):
-        advice = _tr("This workup is signed. Use Amend… to add an addendum with a reason.")
+        advice = QCoreApplication.translate(
+            "errors", "This workup is signed. Use Amend… to add an addendum with a reason."
+        )
     elif isinstance(error, ConflictError):
-        advice = _tr(
+        advice = QCoreApplication.translate(
+            "errors",
             "Another workstation changed this item (%1). Its value is shown now; "
-            "enter your change again if it is still needed."
+            "enter your change again if it is still needed.",
         ).replace("%1", error.updated_by)
     elif isinstance(error, InvalidInputError):
-        advice = _tr("Correct the entry and try again.")
+        advice = QCoreApplication.translate("errors", "Correct the entry and try again.")
     elif isinstance(error, NotFoundError):
-        advice = _tr("It may have been removed on another workstation. Refresh the list.")
+        advice = QCoreApplication.translate(
+            "errors", "It may have been removed on another workstation. Refresh the list."
+        )
     else:
-        advice = _tr("Try again; if it keeps happening, tell the clinic's IT support.")
+        advice = QCoreApplication.translate(
+            "errors", "Try again; if it keeps happening, tell the clinic's IT support."
+        )
     return f"{message[:1].upper()}{message[1:]}.\n\n{advice}" if message else advice
 
 
@@ -83,11 +88,12 @@ class ExceptionReporter:
         try:
             QMessageBox.critical(
                 self._parent(),
-                _tr("Unexpected error"),
-                _tr(
+                QCoreApplication.translate("errors", "Unexpected error"),
+                QCoreApplication.translate(
+                    "errors",
                     "Something went wrong (%1). The last action may not have finished; "
                     "changes saved before it are kept.\n\nDetails were written to the log "
-                    "file:\n%2"
+                    "file:\n%2",
                 )
                 .replace("%1", kind.__name__)
                 .replace("%2", str(log_path())),

@@ -28,17 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.encounter import OrderState, OrderStatus
-from app.domain.values import AnswerValue, YnuDetails
+from app.domain.values import AnswerValue, YnuDetails, number_text, unit_text
 from app.domain.workflow import Item, ItemKind, Role
 
 CONTROL_WIDTH = 440
 _NUMBER = QRegularExpression(r"^-?\d*([.,]\d*)?$")
 _DATE = QRegularExpression(r"^[0-9-]{0,10}$")
 _DATETIME = QRegularExpression(r"^[0-9-]{0,10}([ T][0-9:]{0,5})?$")
-
-
-def _ynu_words(widget: QWidget) -> dict[str, str]:
-    return {"yes": widget.tr("Yes"), "no": widget.tr("No"), "unknown": widget.tr("Unknown")}
 
 
 class YnuButtons(QWidget):
@@ -56,7 +52,8 @@ class YnuButtons(QWidget):
         layout.setSpacing(4)
         self._group = QButtonGroup(self)
         self.buttons: dict[str, QPushButton] = {}
-        for value, word in _ynu_words(self).items():
+        words = {"yes": self.tr("Yes"), "no": self.tr("No"), "unknown": self.tr("Unknown")}
+        for value, word in words.items():
             button = QPushButton(word, self)
             button.setCheckable(True)
             button.setObjectName(f"ynu_{value}")
@@ -389,7 +386,7 @@ class LineValueField(ItemField):
         if value is None:
             self.line.clear()
         elif isinstance(value, Decimal):
-            self.line.setText(format(value, "f"))
+            self.line.setText(number_text(value, self.language))
         else:
             self.line.setText(str(value).replace("T", " "))
 
@@ -406,7 +403,7 @@ class NumberField(LineValueField):
         self.line.setValidator(QRegularExpressionValidator(_NUMBER, self.line))
         self.line.setMaximumWidth(160)
         if self.item.unit:
-            self.unit_label = QLabel(self.item.unit, self.control)
+            self.unit_label = QLabel(unit_text(self.item.unit, self.language), self.control)
             self.unit_label.setObjectName("unitLabel")
             row.addWidget(self.unit_label)
         row.addStretch(1)
@@ -681,6 +678,11 @@ class OrderField(QWidget):
     @Slot(str)
     def _on_detail_text_edited(self, _text: str) -> None:
         self._report(False)
+
+    def set_instructions(self, text: str) -> None:
+        """Show `text` as the patient instructions (placeholders already filled in)."""
+        if self.instructions_label is not None and self.instructions_label.text() != text:
+            self.instructions_label.setText(text)
 
     @Slot(bool)
     def _on_instructions_button_toggled(self, shown: bool) -> None:

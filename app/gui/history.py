@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,8 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.encounter import AuditEvent
+from app.domain.encounter import AuditEvent, OrderStatus
+from app.domain.errors import DomainError
+from app.domain.values import display_value, from_json
 from app.domain.workflow import Workflow
+from app.gui.i18n import display_date, display_seconds
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -70,13 +76,13 @@ class AuditEventModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> str | None:
-        """The recorded values, as stored (JSON for answers), never judged."""
+        """The recorded values as the workup shows them, never judged."""
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
         event = self._events[index.row()]
         column = index.column()
         if column == 0:
-            return event.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            return display_seconds(event.at)
         if column == 1:
             return event.actor
         if column == 2:
@@ -87,9 +93,46 @@ class AuditEventModel(QAbstractTableModel):
             if event.item_id and self._workflow.has_item(event.item_id):
                 return self._workflow.item(event.item_id).label.get(self._language)
             return event.item_id or ""
-        if column == 5:
-            return event.old_json or ""
-        return event.new_json or ""
+        return self._value_text(event, event.old_json if column == 5 else event.new_json)
+
+    def _value_text(self, event: AuditEvent, recorded: str | None) -> str:
+        """A recorded value as the workup shows it; the stored text where it cannot be read."""
+        if not recorded:
+            return ""
+        item_id = event.item_id
+        if not item_id or not self._workflow.has_item(item_id):
+            return recorded
+        item = self._workflow.item(item_id)
+        try:
+            raw = json.loads(recorded)
+            if event.action == "order" and isinstance(raw, dict):
+                return self._order_text(raw)
+            if event.action == "answer":
+                value = from_json(item, raw)
+                return display_value(item, value, self._language)
+        except (ValueError, DomainError):
+            pass
+        return recorded
+
+    def _order_text(self, raw: dict[str, object]) -> str:
+        status = raw.get("status")
+        words = {
+            OrderStatus.ORDERED.value: self.tr("Ordered"),
+            OrderStatus.DONE_ELSEWHERE.value: self.tr("Done elsewhere"),
+            OrderStatus.NOT_INDICATED.value: self.tr("Not indicated"),
+            OrderStatus.DECLINED.value: self.tr("Declined by patient"),
+        }
+        parts = [words.get(str(status), str(status))]
+        on_date = raw.get("date")
+        if isinstance(on_date, str) and on_date:
+            try:
+                parts.append(display_date(date.fromisoformat(on_date)))
+            except ValueError:
+                parts.append(on_date)
+        note = raw.get("note")
+        if isinstance(note, str) and note.strip():
+            parts.append(note.strip())
+        return ", ".join(parts)
 
 
 class HistoryDialog(QDialog):

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtPrintSupport import QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -29,9 +30,11 @@ from PySide6.QtWidgets import (
 
 from app.config import ConfigError, Settings, save_settings
 from app.gui.autosave import AutoSaver
-from app.gui.dialogs import AboutDialog, NewWorkupDialog, SettingsDialog
+from app.gui.batch_export import BatchExport, BatchExportDialog
+from app.gui.dialogs import AboutDialog, ExportPdfDialog, NewWorkupDialog, SettingsDialog
 from app.gui.errors import show_service_error
 from app.gui.history import AuditEventModel, HistoryDialog
+from app.gui.i18n import set_language
 from app.gui.models import EncounterListModel, Roles
 from app.gui.printing import make_printer, page_images, paint_pages
 from app.gui.workup_view import WorkupView
@@ -39,6 +42,7 @@ from app.services import NotFoundError, ServiceError, WorkupService
 
 log = logging.getLogger("app.gui")
 SEARCH_DELAY_MS = 250
+COLUMN_WIDTHS = (260, 120, 130, 0, 140, 150)
 
 
 class EncounterListPage(QWidget):
@@ -50,23 +54,20 @@ class EncounterListPage(QWidget):
         layout.setContentsMargins(16, 14, 16, 8)
         layout.setSpacing(10)
         top = QHBoxLayout()
-        title = QLabel(self.tr("Workups"), self)
-        title.setObjectName("pageTitle")
+        self.title = QLabel(self)
+        self.title.setObjectName("pageTitle")
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText(self.tr("Search by name, chart number or date (YYYY-MM-DD)"))
-        self.search.setAccessibleName(self.tr("Search workups"))
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(420)
-        self.new_button = QPushButton(self.tr("New workup…"), self)
+        self.new_button = QPushButton(self)
         self.new_button.setObjectName("primaryButton")
-        top.addWidget(title)
+        top.addWidget(self.title)
         top.addStretch(1)
         top.addWidget(self.search)
         top.addWidget(self.new_button)
         layout.addLayout(top)
         self.table = QTableView(self)
         self.table.setModel(model)
-        self.table.setAccessibleName(self.tr("Workups"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -80,13 +81,24 @@ class EncounterListPage(QWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        for column, width in enumerate((260, 120, 130, 0, 140, 150)):
-            if width:
-                self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("helpText")
         layout.addWidget(self.count_label)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Set every fixed text in the interface language now installed."""
+        self.title.setText(self.tr("Workups"))
+        self.search.setPlaceholderText(self.tr("Search by name, chart number or date (YYYY-MM-DD)"))
+        self.search.setAccessibleName(self.tr("Search workups"))
+        self.new_button.setText(self.tr("New workup…"))
+        self.table.setAccessibleName(self.tr("Workups"))
+        header = self.table.horizontalHeader()
+        for column, width in enumerate(COLUMN_WIDTHS):
+            if width:
+                needed = header.sectionSizeFromContents(column).width() + 12
+                self.table.setColumnWidth(column, max(width, needed))
 
 
 class MainWindow(QMainWindow):
@@ -105,7 +117,10 @@ class MainWindow(QMainWindow):
         self.new_dialog: NewWorkupDialog | None = None
         self.print_preview: QPrintPreviewDialog | None = None
         self.history_dialog: HistoryDialog | None = None
-        self.setWindowTitle(self.tr("Ejaculatory Disorder Workup"))
+        self.batch_export_dialog: BatchExportDialog | None = None
+        self.batch_export: BatchExport | None = None
+        self.export_dialog: ExportPdfDialog | None = None
+        self._save_state = ""
         self.resize(1280, 800)
 
         self.encounters = EncounterListModel(service, self._workflow_title, self)
@@ -117,7 +132,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.save_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.save_label)
-        self.statusBar().showMessage(self.tr("Database: %1").replace("%1", service.database.label))
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -132,14 +146,13 @@ class MainWindow(QMainWindow):
         self.encounters.modelReset.connect(self._on_encounters_changed)
         self.encounters.rowsInserted.connect(self._on_encounters_changed)
         self.encounters.set_search("")
+        self._retranslate()
         self._update_actions()
 
     # -- actions ----------------------------------------------------------------------
 
-    def _action(
-        self, text: str, shortcut: QKeySequence | str | None, slot: Callable[[], object]
-    ) -> QAction:
-        action = QAction(text, self)
+    def _action(self, shortcut: QKeySequence | str | None, slot: Callable[[], object]) -> QAction:
+        action = QAction(self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -148,61 +161,107 @@ class MainWindow(QMainWindow):
         return action
 
     def _create_actions(self) -> None:
-        self.new_action = self._action(self.tr("&New workup…"), "Ctrl+N", self.new_workup)
-        self.find_action = self._action(self.tr("&Find workup"), "Ctrl+F", self.focus_search)
-        self.list_action = self._action(self.tr("&Workup list"), "Ctrl+L", self.show_list)
-        self.next_action = self._action(
-            self.tr("Ne&xt section"), "Ctrl+PgDown", self._on_next_action_triggered
-        )
-        self.previous_action = self._action(
-            self.tr("&Previous section"), "Ctrl+PgUp", self._on_previous_action_triggered
-        )
-        self.review_action = self._action(
-            self.tr("&Review and finalize…"), "Ctrl+R", self._on_review_action_triggered
-        )
-        self.amend_action = self._action(self.tr("&Amend…"), None, self._on_amend_action_triggered)
-        self.history_action = self._action(self.tr("&History of changes…"), None, self.show_history)
-        self.export_action = self._action(self.tr("&Export PDF…"), "Ctrl+E", self.export_pdf)
-        self.print_action = self._action(self.tr("&Print…"), "Ctrl+P", self.print_summary)
-        self.fhir_action = self._action(self.tr("Export &FHIR…"), None, self.export_fhir)
-        self.settings_action = self._action(self.tr("&Settings…"), None, self.open_settings)
-        self.about_action = self._action(self.tr("&About"), None, self.show_about)
-        self.quit_action = self._action(self.tr("&Quit"), "Ctrl+Q", self.close)
+        self.new_action = self._action("Ctrl+N", self.new_workup)
+        self.find_action = self._action("Ctrl+F", self.focus_search)
+        self.list_action = self._action("Ctrl+L", self.show_list)
+        self.next_action = self._action("Ctrl+PgDown", self._on_next_action_triggered)
+        self.previous_action = self._action("Ctrl+PgUp", self._on_previous_action_triggered)
+        self.review_action = self._action("Ctrl+R", self._on_review_action_triggered)
+        self.amend_action = self._action(None, self._on_amend_action_triggered)
+        self.history_action = self._action(None, self.show_history)
+        self.export_action = self._action("Ctrl+E", self.export_pdf)
+        self.print_action = self._action("Ctrl+P", self.print_summary)
+        self.fhir_action = self._action(None, self.export_fhir)
+        self.batch_export_action = self._action(None, self.export_pdfs)
+        self.settings_action = self._action(None, self.open_settings)
+        self.about_action = self._action(None, self.show_about)
+        self.quit_action = self._action("Ctrl+Q", self.close)
 
         menu = self.menuBar()
-        file_menu = menu.addMenu(self.tr("&File"))
+        self.file_menu = menu.addMenu("")
         for action in (self.new_action, self.find_action, self.list_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
+            self.file_menu.addAction(action)
+        self.file_menu.addSeparator()
         for action in (self.export_action, self.print_action, self.fhir_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.settings_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        workup_menu = menu.addMenu(self.tr("&Workup"))
+            self.file_menu.addAction(action)
+        self.file_menu.addAction(self.batch_export_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.settings_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+        self.workup_menu = menu.addMenu("")
         for action in (self.next_action, self.previous_action):
-            workup_menu.addAction(action)
-        workup_menu.addSeparator()
-        workup_menu.addAction(self.review_action)
-        workup_menu.addAction(self.amend_action)
-        workup_menu.addAction(self.history_action)
-        help_menu = menu.addMenu(self.tr("&Help"))
-        help_menu.addAction(self.about_action)
+            self.workup_menu.addAction(action)
+        self.workup_menu.addSeparator()
+        self.workup_menu.addAction(self.review_action)
+        self.workup_menu.addAction(self.amend_action)
+        self.workup_menu.addAction(self.history_action)
+        self.help_menu = menu.addMenu("")
+        self.help_menu.addAction(self.about_action)
 
-        toolbar = QToolBar(self.tr("Main"), self)
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar = QToolBar(self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (self.list_action, self.new_action):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
+            self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
         for action in (self.previous_action, self.next_action, self.review_action):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
+            self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
         for action in (self.export_action, self.print_action):
-            toolbar.addAction(action)
-        self.addToolBar(toolbar)
+            self.toolbar.addAction(action)
+        self.addToolBar(self.toolbar)
+
+    def _retranslate(self) -> None:
+        """Set every fixed text of the window in the interface language now installed."""
+        texts = (
+            (self.new_action, self.tr("&New workup…")),
+            (self.find_action, self.tr("&Find workup")),
+            (self.list_action, self.tr("&Workup list")),
+            (self.next_action, self.tr("Ne&xt section")),
+            (self.previous_action, self.tr("&Previous section")),
+            (self.review_action, self.tr("&Review and finalize…")),
+            (self.amend_action, self.tr("&Amend…")),
+            (self.history_action, self.tr("&History of changes…")),
+            (self.export_action, self.tr("&Export PDF…")),
+            (self.print_action, self.tr("&Print…")),
+            (self.fhir_action, self.tr("Export &FHIR…")),
+            (self.batch_export_action, self.tr("Export P&DFs of many workups…")),
+            (self.settings_action, self.tr("&Settings…")),
+            (self.about_action, self.tr("&About")),
+            (self.quit_action, self.tr("&Quit")),
+        )
+        for action, text in texts:
+            action.setText(text)
+        self.file_menu.setTitle(self.tr("&File"))
+        self.workup_menu.setTitle(self.tr("&Workup"))
+        self.help_menu.setTitle(self.tr("&Help"))
+        self.toolbar.setWindowTitle(self.tr("Main"))
+        self.list_page.retranslate()
+        self._update_title()
+        self._on_workup_save_state_changed(self._save_state)
+        self.statusBar().showMessage(
+            self.tr("Database: %1").replace("%1", self.service.database.label)
+        )
+
+    def _update_title(self) -> None:
+        if self.stack.currentWidget() is self.workup and self.workup.encounter is not None:
+            self.setWindowTitle(
+                self.tr("%1 — Ejaculatory Disorder Workup").replace(
+                    "%1", self.workup.patient_label.text()
+                )
+            )
+        else:
+            self.setWindowTitle(self.tr("Ejaculatory Disorder Workup"))
+
+    def apply_language(self, language: str) -> None:
+        """Switch the interface language at once; the open workup stays open where it was."""
+        set_language(language)
+        self._titles.clear()
+        self.workup.set_language(language)
+        self.encounters.retranslate()
+        self._retranslate()
 
     def _update_actions(self) -> None:
         in_workup = self.stack.currentWidget() is self.workup
@@ -232,7 +291,7 @@ class MainWindow(QMainWindow):
 
     def open_encounter(self, encounter_id: int) -> bool:
         """Show one encounter's workup (pending edits of the current one are saved first)."""
-        if not self.workup.flush():
+        if not self.workup.settle(self.tr("Unsaved changes")):
             return False
         try:
             self.workup.load(encounter_id)
@@ -240,11 +299,7 @@ class MainWindow(QMainWindow):
             show_service_error(self, self.tr("Open workup"), error)
             return False
         self.stack.setCurrentWidget(self.workup)
-        self.setWindowTitle(
-            self.tr("%1 — Ejaculatory Disorder Workup").replace(
-                "%1", self.workup.patient_label.text()
-            )
-        )
+        self._update_title()
         self._update_actions()
         self.workup.navigator.setFocus()
         return True
@@ -252,10 +307,10 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_list(self) -> bool:
         """Back to the encounter list (after saving pending edits)."""
-        if not self.workup.flush():
+        if not self.workup.settle(self.tr("Unsaved changes")):
             return False
         self.stack.setCurrentWidget(self.list_page)
-        self.setWindowTitle(self.tr("Ejaculatory Disorder Workup"))
+        self._update_title()
         self.encounters.refresh()
         self._update_actions()
         return True
@@ -282,13 +337,28 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def export_pdf(self) -> None:
-        """Save the summary PDF of the shown encounter where the user chooses."""
+        """Save the summary PDF of the shown encounter, in the language chosen, where asked."""
+        encounter = self.workup.encounter
+        if (
+            encounter is None
+            or encounter.id is None
+            or not self.workup.ready(self.tr("Export PDF"))
+        ):
+            return
+        dialog = ExportPdfDialog(encounter.language, self.settings.paper_size, self)
+        self.export_dialog = dialog
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        language, paper = dialog.language(), dialog.paper()
+        self.export_dialog = None
+        dialog.deleteLater()
+        if not accepted:
+            return
         self._export(
             self.tr("Export PDF"),
             ".pdf",
             self.tr("PDF documents (*.pdf)"),
             lambda encounter_id: self.service.summary_pdf(
-                encounter_id, paper=self.settings.paper_size
+                encounter_id, language=language, paper=paper
             ),
             self.tr("PDF saved: %1"),
         )
@@ -314,7 +384,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         """Ask where, make the file through the services, write it atomically, remember where."""
         encounter = self.workup.encounter
-        if encounter is None or encounter.id is None or not self.workup.flush():
+        if encounter is None or encounter.id is None or not self.workup.ready(title):
             return
         folder = Path(self.settings.export_dir) if self.settings.export_dir else Path.home()
         name = f"workup-{encounter.patient.chart_number or encounter.id}{suffix}"
@@ -335,6 +405,23 @@ class MainWindow(QMainWindow):
         self._remember_export_dir(path.parent)
         self.statusBar().showMessage(saved.replace("%1", str(path)), 8000)
 
+    @Slot()
+    def export_pdfs(self) -> BatchExportDialog | None:
+        """Open the batch export of summary PDFs (not blocking; pending edits saved first)."""
+        if not self.workup.ready(self.tr("Export PDFs")):
+            return None
+        dialog = BatchExportDialog(self.service, self.settings, self)
+        dialog.export_started.connect(self._on_batch_export_started)
+        dialog.finished.connect(dialog.deleteLater)
+        self.batch_export_dialog = dialog
+        dialog.open()
+        return dialog
+
+    @Slot(object)
+    def _on_batch_export_started(self, run: BatchExport) -> None:
+        self.batch_export = run
+        self._remember_export_dir(run.folder)
+
     def _remember_export_dir(self, folder: Path) -> None:
         if str(folder) == self.settings.export_dir:
             return
@@ -348,7 +435,7 @@ class MainWindow(QMainWindow):
     def print_summary(self) -> None:
         """Print exactly the pages of the summary PDF, through a print preview."""
         encounter = self.workup.encounter
-        if encounter is None or encounter.id is None or not self.workup.flush():
+        if encounter is None or encounter.id is None or not self.workup.ready(self.tr("Print")):
             return
         paper = self.settings.paper_size
         try:
@@ -368,7 +455,9 @@ class MainWindow(QMainWindow):
     def show_history(self) -> HistoryDialog | None:
         """Open the audit trail of the shown encounter (not blocking)."""
         encounter = self.workup.encounter
-        if encounter is None or encounter.id is None or not self.workup.flush():
+        if encounter is None or encounter.id is None:
+            return None
+        if not self.workup.ready(self.tr("History of changes")):
             return None
         try:
             events = self.service.audit_events(encounter.id)
@@ -407,7 +496,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save pending edits before closing; ask when they cannot be saved."""
-        if not self.workup.flush():
+        if not self.workup.settle(self.tr("Unsaved changes")):
+            if self.workup.saver.offline:
+                event.ignore()
+                return
             answer = QMessageBox.question(
                 self,
                 self.tr("Unsaved changes"),
@@ -480,7 +572,13 @@ class MainWindow(QMainWindow):
             AutoSaver.SAVED: self.tr("All changes saved"),
             AutoSaver.FAILED: self.tr("Not saved — see the message"),
             AutoSaver.INVALID: self.tr("A marked entry was not saved; correct it"),
+            AutoSaver.OFFLINE: self.tr(
+                "Not saved — database server unreachable; %n change(s) waiting",
+                "",
+                self.workup.saver.waiting,
+            ),
         }
+        self._save_state = state
         self.save_label.setText(texts.get(state, ""))
 
     @Slot(int)
@@ -495,7 +593,10 @@ class MainWindow(QMainWindow):
         except ConfigError as error:
             QMessageBox.warning(self, self.tr("Settings"), str(error))
             return
+        language_changed = new.language != self.settings.language
         self.settings = new
         self.service.settings = new
         self._titles.clear()
+        if language_changed:
+            self.apply_language(new.language)
         self.statusBar().showMessage(self.tr("Settings saved"), 5000)

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 
 from app.domain.encounter import EncounterStatus, EncounterSummary, Patient, SectionCompletion
 from app.domain.workflow import Item, Section
+from app.gui.i18n import display_date, display_time
 from app.services import WorkupService
 
 PAGE_SIZE = 200
@@ -51,8 +52,8 @@ def status_text(status: EncounterStatus) -> str:
 
 
 def local_time(moment: datetime) -> str:
-    """A timestamp in local time, to the minute."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    """A timestamp in local time, to the minute, written for the interface language."""
+    return display_time(moment)
 
 
 class EncounterListModel(QAbstractTableModel):
@@ -72,7 +73,10 @@ class EncounterListModel(QAbstractTableModel):
         self._search = ""
         self._rows: list[EncounterSummary] = []
         self._total = 0
-        self._headers = (
+        self._headers = self._header_texts()
+
+    def _header_texts(self) -> tuple[str, ...]:
+        return (
             self.tr("Patient"),
             self.tr("Date of birth"),
             self.tr("Chart number"),
@@ -80,6 +84,12 @@ class EncounterListModel(QAbstractTableModel):
             self.tr("Status"),
             self.tr("Last change"),
         )
+
+    def retranslate(self) -> None:
+        """Column titles and cells again, in the interface language now installed."""
+        self._headers = self._header_texts()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self._headers) - 1)
+        self.refresh()
 
     @property
     def search(self) -> str:
@@ -157,7 +167,7 @@ class EncounterListModel(QAbstractTableModel):
             if column == "patient":
                 return row.patient_name
             if column == "birth_date":
-                return row.birth_date.isoformat()
+                return display_date(row.birth_date)
             if column == "chart":
                 return row.chart_number
             if column == "workflow":
@@ -202,7 +212,7 @@ class PatientListModel(QAbstractListModel):
         patient = self._patients[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             chart = f" · {patient.chart_number}" if patient.chart_number else ""
-            born = self.tr("born %1").replace("%1", patient.birth_date.isoformat())
+            born = self.tr("born %1").replace("%1", display_date(patient.birth_date))
             return f"{patient.display_name} · {born}{chart}"
         if role == Roles.PATIENT_ID:
             return patient.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -30,17 +31,30 @@ from app.domain.encounter import (
     is_visible,
     section_completion,
 )
+from app.domain.errors import AnswerError, DomainError
+from app.domain.instructions import fill_instructions
 from app.domain.values import AnswerValue, validate_answer
 from app.domain.workflow import Item, Section, Workflow
 from app.gui.autosave import AutoSaver
+from app.gui.connection import OfflineBanner
 from app.gui.dialogs import ReviewDialog
 from app.gui.errors import show_service_error
 from app.gui.fields import FIELD_CLASSES, ItemField, OrderDraft, OrderField
+from app.gui.i18n import display_date
 from app.gui.models import SectionListModel, local_time, status_text
 from app.services import ConflictError, InvalidInputError, ServiceError, WorkupService
 
 log = logging.getLogger("app.gui")
 Field = ItemField | OrderField
+T = TypeVar("T")
+
+
+def _keep_seen(seen: dict[str, T], stored: dict[str, T], item_id: str) -> None:
+    """Put back in `stored` what `seen` holds for `item_id` (or its absence)."""
+    if item_id in seen:
+        stored[item_id] = seen[item_id]
+    else:
+        stored.pop(item_id, None)
 
 
 @dataclass
@@ -72,6 +86,7 @@ class WorkupView(QWidget):
         self._orders: dict[str, OrderState] = {}
         self._fields: dict[str, Field] = {}
         self._pages: list[SectionPage] = []
+        self._built_language = ""
         self.review_dialog: ReviewDialog | None = None
         self.saver = AutoSaver(self._write, self)
         self.saver.state_changed.connect(self._on_saver_state_changed)
@@ -79,6 +94,7 @@ class WorkupView(QWidget):
         self.saver.item_saved.connect(self._on_saver_item_saved)
         self.saver.conflict_found.connect(self._on_saver_conflict_found)
         self.saver.save_failed.connect(self._on_saver_save_failed)
+        self.saver.offline_changed.connect(self._on_saver_offline_changed)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -102,19 +118,21 @@ class WorkupView(QWidget):
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             text_column.addWidget(label)
         header_layout.addLayout(text_column, 1)
-        self.review_button = QPushButton(self.tr("Review…"), self.header)
-        self.sign_button = QPushButton(self.tr("Finalize…"), self.header)
+        self.review_button = QPushButton(self.header)
+        self.sign_button = QPushButton(self.header)
         self.sign_button.setObjectName("primaryButton")
-        self.amend_button = QPushButton(self.tr("Amend…"), self.header)
+        self.amend_button = QPushButton(self.header)
         for button in (self.review_button, self.sign_button, self.amend_button):
             header_layout.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.header)
+        self.offline_banner = OfflineBanner(self)
+        self.offline_banner.retry_requested.connect(self._on_offline_banner_retry_requested)
+        layout.addWidget(self.offline_banner)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
         self.navigator = QListView(self.splitter)
         self.navigator.setObjectName("sectionNavigator")
-        self.navigator.setAccessibleName(self.tr("Sections"))
         self.navigator.setMinimumWidth(300)
         self.navigator.setSpacing(1)
         self.navigator.setUniformItemSizes(False)
@@ -136,6 +154,31 @@ class WorkupView(QWidget):
         self.review_button.clicked.connect(self._on_review_button_clicked)
         self.sign_button.clicked.connect(self._on_sign_button_clicked)
         self.amend_button.clicked.connect(self._on_amend_button_clicked)
+        self._retranslate()
+
+    def _retranslate(self) -> None:
+        self.review_button.setText(self.tr("Review…"))
+        self.sign_button.setText(self.tr("Finalize…"))
+        self.amend_button.setText(self.tr("Amend…"))
+        self.navigator.setAccessibleName(self.tr("Sections"))
+        self.offline_banner.retranslate()
+        self._update_header()
+
+    def set_language(self, language: str) -> None:
+        """Show fixed texts and the workflow's texts in `language`.
+
+        The shown encounter stays open at the same section; pending edits are saved first.
+        When they cannot be saved the items keep their texts until the workup is opened again.
+        """
+        self.language = language
+        self._retranslate()
+        workflow, encounter = self.workflow, self.encounter
+        if workflow is None or encounter is None or encounter.id is None or not self.flush():
+            return
+        row = self.current_section()
+        self._build(workflow)
+        self._show_encounter(self._service.encounter(encounter.id))
+        self.show_section(row)
 
     # -- loading ----------------------------------------------------------------------
 
@@ -144,7 +187,11 @@ class WorkupView(QWidget):
         self.saver.discard()
         encounter = self._service.encounter(encounter_id)
         workflow = self._service.encounter_workflow(encounter_id)
-        if self.workflow is None or self.workflow.content_hash != workflow.content_hash:
+        if (
+            self.workflow is None
+            or self.workflow.content_hash != workflow.content_hash
+            or self._built_language != self.language
+        ):
             self._build(workflow)
         self.workflow = workflow
         self._show_encounter(encounter)
@@ -156,11 +203,23 @@ class WorkupView(QWidget):
             self._show_encounter(self._service.encounter(self.encounter.id))
 
     def _show_encounter(self, encounter: Encounter) -> None:
+        """Show what is stored; items with a change still waiting keep it on screen.
+
+        For those items the value this workstation saw before stays the conflict base, so
+        the waiting change cannot overwrite what another workstation stored meanwhile.
+        """
+        waiting = {item_id for _kind, item_id, _value in self.saver.pending_values()}
+        answers, orders = dict(encounter.answers), dict(encounter.orders)
+        for item_id in waiting:
+            _keep_seen(self._answers, answers, item_id)
+            _keep_seen(self._orders, orders, item_id)
         self.encounter = encounter
-        self._answers = dict(encounter.answers)
-        self._orders = dict(encounter.orders)
+        self._answers = answers
+        self._orders = orders
         visit_date = self._answers.get("visit_date")
         for item_id, widget in self._fields.items():
+            if item_id in waiting:
+                continue
             if isinstance(widget, OrderField):
                 widget.set_state(self._orders.get(item_id))
                 widget.set_default_date(visit_date)
@@ -187,6 +246,9 @@ class WorkupView(QWidget):
             page_widget.deleteLater()
         self._fields.clear()
         self._pages.clear()
+        if self.sections is not None:
+            self.sections.deleteLater()
+        self._built_language = self.language
         self.sections = SectionListModel(workflow.sections, self.language, self)
         self.navigator.setModel(self.sections)
         self.navigator.selectionModel().currentChanged.connect(self._on_navigator_current_changed)
@@ -262,10 +324,14 @@ class WorkupView(QWidget):
             return
         patient = encounter.patient
         self.patient_label.setText(patient.display_name)
-        parts = [self.tr("born %1").replace("%1", patient.birth_date.isoformat())]
+        parts = [self.tr("born %1").replace("%1", display_date(patient.birth_date))]
         if patient.chart_number:
             parts.append(self.tr("chart %1").replace("%1", patient.chart_number))
-        parts.append(f"{workflow.title.get(self.language)} (v{workflow.version})")
+        parts.append(
+            self.tr("%1 (version %2)")
+            .replace("%1", workflow.title.get(self.language))
+            .replace("%2", str(workflow.version))
+        )
         parts.append(self.tr("clinician %1").replace("%1", encounter.clinician))
         self.details_label.setText("  ·  ".join(parts))
         lines = [status_text(encounter.status)]
@@ -318,14 +384,39 @@ class WorkupView(QWidget):
         workflow = self.workflow
         if workflow is None or self.sections is None:
             return
+        answers, orders = self._shown_values()
         for widget in self._fields.values():
-            widget.setVisible(is_visible(workflow, widget.item, self._answers, self._orders))
+            widget.setVisible(is_visible(workflow, widget.item, answers, orders))
+            instructions = widget.item.instructions
+            if isinstance(widget, OrderField) and instructions is not None:
+                text = instructions.get(self.language)
+                widget.set_instructions(fill_instructions(text, workflow, answers, self.language))
         self.sections.set_completion(
             [
-                section_completion(workflow, section, self._answers, self._orders)
+                section_completion(workflow, section, answers, orders)
                 for section in workflow.sections
             ]
         )
+
+    def _shown_values(self) -> tuple[dict[str, AnswerValue], dict[str, OrderState]]:
+        """The stored values with the valid changes still waiting to be saved on top."""
+        pending = self.saver.pending_values()
+        if not pending or self.workflow is None:
+            return self._answers, self._orders
+        answers, orders = dict(self._answers), dict(self._orders)
+        today = self._service.today()
+        for kind, item_id, value in pending:
+            if value is None:
+                (orders if kind == "order" else answers).pop(item_id, None)
+                continue
+            try:
+                if isinstance(value, OrderDraft):
+                    orders[item_id] = value.to_state()
+                elif kind == "answer":
+                    answers[item_id] = validate_answer(self.workflow.item(item_id), value, today)
+            except (ValueError, DomainError):
+                continue
+        return answers, orders
 
     def field(self, item_id: str) -> Field:
         """The widget of item `item_id`."""
@@ -366,13 +457,68 @@ class WorkupView(QWidget):
         self.show_section(row)
         widget = self._fields[item_id]
         widget.focus_input()
-        QTimer.singleShot(0, lambda: page.scroll.ensureWidgetVisible(widget, 0, 40))
+        QTimer.singleShot(0, page.scroll, lambda: page.scroll.ensureWidgetVisible(widget, 0, 40))
 
     # -- saving -----------------------------------------------------------------------
 
     def flush(self) -> bool:
         """Write pending edits now; False when the database refused them."""
         return self.saver.flush()
+
+    def ready(self, title: str) -> bool:
+        """Write pending edits before `title` is done; refuse it while they cannot be saved."""
+        if self.flush():
+            return True
+        if self.saver.offline:
+            QMessageBox.warning(
+                self,
+                title,
+                self.tr(
+                    "The database server is unreachable and %n change(s) of this workup are "
+                    "not saved yet. This can be done once they are saved; they are tried "
+                    "again automatically, or use Retry now.",
+                    "",
+                    self.saver.waiting,
+                ),
+            )
+        return False
+
+    def settle(self, title: str) -> bool:
+        """Write pending edits before the workup is closed; True when it may close.
+
+        While the server is unreachable the user chooses: try again, discard the waiting
+        changes, or keep the workup open (the changes stay and are tried again).
+        """
+        while not self.flush():
+            if not self.saver.offline:
+                return False
+            answer = QMessageBox.question(
+                self,
+                title,
+                self.tr(
+                    "The database server is unreachable and %n change(s) of this workup are "
+                    "not saved yet. They are still shown and are saved when the server "
+                    "answers.\n\nRetry: try to save them now.\nDiscard: close the workup "
+                    "and lose these changes.\nCancel: keep the workup open and keep trying.",
+                    "",
+                    self.saver.waiting,
+                ),
+                QMessageBox.StandardButton.Retry
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer == QMessageBox.StandardButton.Discard:
+                log.warning("waiting changes discarded by the user: %d", self.saver.waiting)
+                self.saver.discard()
+                return True
+            if answer != QMessageBox.StandardButton.Retry:
+                return False
+        return True
+
+    def retry_now(self) -> bool:
+        """Try to save the changes waiting for the server at once."""
+        return self.saver.retry_now()
 
     def _actor(self) -> str:
         assert self.encounter is not None
@@ -391,21 +537,29 @@ class WorkupView(QWidget):
                     state = value.to_state()
                 except ValueError:
                     raise InvalidInputError(self.tr("enter the date as YYYY-MM-DD")) from None
-            self._service.set_order(encounter.id, item_id, state, self._actor())
+            self._service.set_order(
+                encounter.id, item_id, state, self._actor(), base=self._orders.get(item_id)
+            )
             if state is None:
                 self._orders.pop(item_id, None)
             else:
                 self._orders[item_id] = state
             return
+        checked: AnswerValue | None = None
+        if value is not None:
+            try:
+                checked = validate_answer(workflow.item(item_id), value, self._service.today())
+            except AnswerError as error:
+                raise InvalidInputError.of(error.template, **error.params) from None
+            except DomainError as error:
+                raise InvalidInputError(str(error)) from None
         self._service.set_answer(
             encounter.id, item_id, value, self._actor(), base=self._answers.get(item_id)
         )
-        if value is None:
+        if checked is None:
             self._answers.pop(item_id, None)
         else:
-            self._answers[item_id] = validate_answer(
-                workflow.item(item_id), value, self._service.today()
-            )
+            self._answers[item_id] = checked
         if item_id == "visit_date":
             for widget in self._fields.values():
                 if isinstance(widget, OrderField):
@@ -421,7 +575,22 @@ class WorkupView(QWidget):
 
     @Slot(str)
     def _on_saver_state_changed(self, state: str) -> None:
+        if state == AutoSaver.OFFLINE:
+            self._on_saver_offline_changed()
+            self._refresh()
         self.save_state_changed.emit(state)
+
+    @Slot()
+    def _on_saver_offline_changed(self) -> None:
+        saver = self.saver
+        self.offline_banner.show_state(
+            saver.offline, saver.waiting, saver.last_attempt, saver.next_attempt
+        )
+        self.offline_banner.setToolTip(str(saver.offline_error or ""))
+
+    @Slot()
+    def _on_offline_banner_retry_requested(self) -> None:
+        self.retry_now()
 
     @Slot(str, str)
     def _on_saver_input_rejected(self, item_id: str, message: str) -> None:
@@ -438,7 +607,10 @@ class WorkupView(QWidget):
     @Slot(object)
     def _on_saver_conflict_found(self, error: ConflictError) -> None:
         show_service_error(self, self.tr("Changed on another workstation"), error)
-        self.reload()
+        try:
+            self.reload()
+        except ServiceError as reload_error:
+            show_service_error(self, self.tr("Changed on another workstation"), reload_error)
 
     @Slot(object)
     def _on_saver_save_failed(self, error: ServiceError) -> None:
@@ -449,10 +621,14 @@ class WorkupView(QWidget):
     def review(self) -> ReviewDialog | None:
         """Open the list of required items still missing."""
         encounter = self.encounter
-        if encounter is None or not self.flush():
+        if encounter is None or not self.ready(self.tr("Review")):
             return None
-        encounter = self._service.encounter(encounter.id or 0)
-        missing = self._service.missing_required(encounter)
+        try:
+            encounter = self._service.encounter(encounter.id or 0)
+            missing = self._service.missing_required(encounter)
+        except ServiceError as error:
+            show_service_error(self, self.tr("Review"), error)
+            return None
         sign_text = (
             self.tr("Sign addendum…")
             if encounter.status is EncounterStatus.AMENDING
@@ -469,16 +645,23 @@ class WorkupView(QWidget):
     def finalize(self) -> None:
         """Sign the encounter or its open addendum after confirming the clinician's name."""
         encounter = self.encounter
-        if encounter is None or encounter.id is None or not self.editable or not self.flush():
-            return
-        if self._service.missing_required(self._service.encounter(encounter.id)):
-            self.review()
+        if encounter is None or encounter.id is None or not self.editable:
             return
         title = (
             self.tr("Sign addendum")
             if encounter.status is EncounterStatus.AMENDING
             else self.tr("Finalize workup")
         )
+        if not self.ready(title):
+            return
+        try:
+            missing = self._service.missing_required(self._service.encounter(encounter.id))
+        except ServiceError as error:
+            show_service_error(self, title, error)
+            return
+        if missing:
+            self.review()
+            return
         name, accepted = QInputDialog.getText(
             self,
             title,

@@ -1,9 +1,11 @@
-"""FHIR export: an encounter as a Bundle, a workflow as a Questionnaire (docs/fhir.md).
+"""FHIR R4 export: an encounter as a Bundle, a workflow as a Questionnaire (docs/fhir.md).
 
-The resources are built with the `fhir.resources` models of release R4B (4.3.0), which
-validate every element on construction; only elements that R4 (4.0.1) has with the same
-name, type and cardinality are used. Nothing here interprets: no Condition, no diagnosis,
-no comparison with reference limits. Answers are exported exactly as recorded.
+The output is FHIR R4 (4.0.1). It is built with the `fhir.resources` models of release R4B
+(4.3.0), which validate every element on construction; the structures of the resources
+used here are the same in R4 and R4B, and only elements and codes that R4 has are written.
+Every resource names the R4 definition of its type in `meta.profile`. Nothing here
+interprets: no Condition, no diagnosis, no comparison with reference limits. Answers are
+exported exactly as recorded.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from fhir.resources.R4B.extension import Extension
 from fhir.resources.R4B.fhirprimitiveextension import FHIRPrimitiveExtension
 from fhir.resources.R4B.humanname import HumanName
 from fhir.resources.R4B.identifier import Identifier
+from fhir.resources.R4B.meta import Meta
 from fhir.resources.R4B.patient import Patient as FhirPatient
 from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.provenance import Provenance, ProvenanceAgent
@@ -44,6 +47,7 @@ from pydantic import ValidationError
 
 from app.domain.encounter import Encounter, EncounterStatus, OrderState, OrderStatus, is_visible
 from app.domain.errors import AnswerError
+from app.domain.instructions import fill_instructions
 from app.domain.values import AnswerValue, YnuDetails, display_value, is_empty, validate_answer
 from app.domain.workflow import (
     YNU_VALUES,
@@ -58,7 +62,8 @@ from app.domain.workflow import (
 from app.interop.document import DocumentError, ExportError
 
 FHIR_VERSION = "4.0.1"
-"""The FHIR release the output is meant for (built with R4B models; see docs/fhir.md)."""
+"""The FHIR release of the output (R4; built with R4B models, see docs/fhir.md)."""
+CORE_DEFINITION_BASE = "http://hl7.org/fhir/StructureDefinition/"
 
 BASE = "urn:ejaculatory-disorder-workup"
 QUESTIONNAIRE_BASE = f"{BASE}:questionnaire:"
@@ -91,7 +96,6 @@ ORDER_STATUS_LABELS: dict[OrderStatus, LocalizedText] = {
     OrderStatus.NOT_INDICATED: LocalizedText("Not indicated", "Не показано"),
     OrderStatus.DECLINED: LocalizedText("Declined", "Отказ пациента"),
 }
-PLACEHOLDER_ANSWER = LocalizedText("as your laboratory instructs", "по указанию лаборатории")
 
 _QR_STATUS: dict[EncounterStatus, str] = {
     EncounterStatus.DRAFT: "in-progress",
@@ -114,7 +118,6 @@ _QUESTION_TYPE: dict[ItemKind, str] = {
     ItemKind.DATE: "date",
     ItemKind.DATETIME: "dateTime",
 }
-_PLACEHOLDER = re.compile(r"\{item:([^{}\s]+)\}")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _NAME = re.compile(r"[A-Z][A-Za-z0-9_]{0,254}")
 _UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, BASE)
@@ -144,6 +147,7 @@ def workflow_questionnaire(workflow: Workflow) -> Questionnaire:
     _check_link_ids(workflow)
     with _fhir_errors():
         return Questionnaire(
+            meta=_r4_meta("Questionnaire"),
             url=questionnaire_url(workflow),
             version=str(workflow.version),
             name=_computable_name(workflow.id),
@@ -160,6 +164,11 @@ def workflow_questionnaire(workflow: Workflow) -> Questionnaire:
 def workflow_questionnaire_json(workflow: Workflow) -> str:
     """`workflow_questionnaire(workflow)` as JSON text (indented, ending in a newline)."""
     return _json(workflow_questionnaire(workflow))
+
+
+def _r4_meta(resource_type: str) -> Meta:
+    """`meta` naming the R4 (4.0.1) base definition of `resource_type` as its profile."""
+    return Meta(profile=[f"{CORE_DEFINITION_BASE}{resource_type}|{FHIR_VERSION}"])
 
 
 def _computable_name(workflow_id: str) -> str | None:
@@ -441,6 +450,7 @@ def encounter_bundle(
         targets = [qr_ref, *(_reference(ids.url(key)) for key, _ in resources[2:])]
         resources.extend(_provenances(encounter, ids, targets))
         return Bundle(
+            meta=_r4_meta("Bundle"),
             type="collection",
             timestamp=stamp,
             entry=[
@@ -499,15 +509,16 @@ def _check_encounter_workflow(encounter: Encounter, workflow: Workflow) -> None:
 def _patient(resource_id: str, encounter: Encounter) -> FhirPatient:
     patient = encounter.patient
     chart = patient.chart_number.strip()
+    family = _clean(patient.family_name) if patient.family_name.strip() else None
+    given: list[str | None] | None = (
+        [_clean(patient.given_name)] if patient.given_name.strip() else None
+    )
     return FhirPatient(
         id=resource_id,
+        meta=_r4_meta("Patient"),
         identifier=[Identifier(system=CHART_NUMBER_SYSTEM, value=chart)] if chart else None,
-        name=[
-            HumanName(
-                family=_clean(patient.family_name) or None,
-                given=[_clean(patient.given_name)] if patient.given_name.strip() else None,
-            )
-        ],
+        # a FHIR element may not be empty: no name at all rather than an empty one
+        name=[HumanName(family=family, given=given)] if family or given else None,
         birthDate=patient.birth_date,
     )
 
@@ -532,6 +543,7 @@ def _questionnaire_response(
             )
     return QuestionnaireResponse(
         id=resource_id,
+        meta=_r4_meta("QuestionnaireResponse"),
         identifier=Identifier(system=ENCOUNTER_SYSTEM, value=encounter.uid),
         questionnaire=questionnaire_canonical(workflow),
         status=_QR_STATUS[encounter.status],
@@ -689,6 +701,7 @@ def _service_request(
     )
     request = ServiceRequest(
         id=resource_id,
+        meta=_r4_meta("ServiceRequest"),
         identifier=[Identifier(system=ORDER_SYSTEM, value=f"{encounter.uid}/{item.id}")],
         status=_REQUEST_STATUS[state.status],
         intent="order",
@@ -727,19 +740,8 @@ def _local_date(moment: datetime, local_zone: tzinfo | None) -> date:
 def _instruction_text(item: Item, workflow: Workflow, encounter: Encounter) -> str:
     """The item's patient instructions in the encounter language, placeholders filled."""
     assert item.instructions is not None
-    language = encounter.language
-    fallback = PLACEHOLDER_ANSWER.get(language)
-
-    def replace(match: re.Match[str]) -> str:
-        item_id = match.group(1)
-        if not workflow.has_item(item_id):
-            return fallback
-        value = encounter.answers.get(item_id)
-        if value is None or is_empty(value):
-            return fallback
-        return display_value(workflow.item(item_id), value, language)
-
-    return _clean(_PLACEHOLDER.sub(replace, item.instructions.get(language)).strip())
+    text = item.instructions.get(encounter.language)
+    return _clean(fill_instructions(text, workflow, encounter.answers, encounter.language).strip())
 
 
 def _provenances(
@@ -752,6 +754,7 @@ def _provenances(
             key,
             Provenance(
                 id=ids.id(key),
+                meta=_r4_meta("Provenance"),
                 target=targets,
                 recorded=_instant(encounter.finalized_at, "finalized_at"),
                 activity=CodeableConcept(text="Finalized and signed"),
@@ -767,6 +770,7 @@ def _provenances(
             key,
             Provenance(
                 id=ids.id(key),
+                meta=_r4_meta("Provenance"),
                 target=targets,
                 recorded=signed_at,
                 occurredPeriod=Period(

@@ -24,6 +24,7 @@ from reportlab.platypus import (
     PageTemplate,
 )
 
+from app.domain.values import unit_text
 from app.domain.workflow import Item, ItemKind, Role, Workflow
 from app.report.fonts import Fonts, ensure_fonts
 from app.report.pages import page_size, totals_canvas
@@ -175,7 +176,7 @@ def build_sheet_data(workflow: Workflow, clinic: ClinicInfo, language: str) -> S
                 kind=_sheet_kind(item),
                 label=clean(item.label.get(language)),
                 options=tuple(clean(option.label.get(language)) for option in item.options),
-                unit=clean(item.unit or ""),
+                unit=clean(unit_text(item.unit, language) if item.unit else ""),
                 indent=item.role is Role.ORDER_DETAIL or item.show_when is not None,
                 specify=item.is_order and item.kind is not ItemKind.CHECK,
             )

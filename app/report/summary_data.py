@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,12 +13,12 @@ from app.domain.encounter import (
     OrderStatus,
     is_visible,
 )
+from app.domain.instructions import fill_instructions
 from app.domain.values import AnswerValue, display_value, is_empty
 from app.domain.workflow import Item, ItemKind, Role, Workflow
 from app.report.strings import strings_for
 from app.report.text import clean, format_date, format_datetime, one_line
 
-_PLACEHOLDER = re.compile(r"\{item:([^{}\s]+)\}")
 _ORDERED = (OrderStatus.ORDERED, OrderStatus.DONE_ELSEWHERE)
 _FINAL = (EncounterStatus.FINALIZED, EncounterStatus.AMENDED)
 
@@ -220,20 +219,6 @@ def _order_entry(
     )
 
 
-def fill_placeholders(text: str, workflow: Workflow, encounter: Encounter, language: str) -> str:
-    """Replace each `{item:ID}` by the recorded answer of ID, or a neutral phrase."""
-    fallback = strings_for(language)["placeholder_answer"]
-
-    def replace(match: re.Match[str]) -> str:
-        item_id = match.group(1)
-        if not workflow.has_item(item_id):
-            return fallback
-        answer = _answer_text(workflow.item(item_id), encounter.answers, language)
-        return answer or fallback
-
-    return _PLACEHOLDER.sub(replace, text)
-
-
 def _recorded(
     workflow: Workflow, encounter: Encounter, language: str
 ) -> tuple[RecordedSection, ...]:
@@ -331,7 +316,7 @@ def build_summary_data(
                         order_label=entry.label,
                         patient_name=patient_name,
                         date=entry.date,
-                        text=clean(fill_placeholders(text, workflow, encounter, language)),
+                        text=clean(fill_instructions(text, workflow, encounter.answers, language)),
                     )
                 )
 

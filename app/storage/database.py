@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,11 +30,14 @@ from app.storage.errors import (
 
 # Alembic revisions in order; the last is the schema this code writes. A test keeps this
 # list equal to the revisions in app/storage/migrations/versions.
-REVISIONS: tuple[str, ...] = ("0001",)
+REVISIONS: tuple[str, ...] = ("0001", "0002")
 HEAD_REVISION = REVISIONS[-1]
 SessionFactory = sessionmaker[Session]
 # Seconds a server connection attempt may take before the server counts as unreachable.
 CONNECT_TIMEOUT = 10
+# A file unchanged since this application last closed it skips the full check at opening,
+# unless its last full check is older than this (seconds).
+FULL_CHECK_INTERVAL = 7 * 24 * 3600
 # SQLSTATEs of a server that is shutting down or restarting (class 08 is "connection").
 _SERVER_GONE_STATES = frozenset({"57P01", "57P02", "57P03"})
 
@@ -46,6 +51,8 @@ class Database:
     read_factory: SessionFactory
     write_factory: SessionFactory
     sqlite_path: Path | None
+    check_record: Path | None = None
+    checked_at: float = 0.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -65,6 +72,56 @@ class Database:
         write_engine = self.write_factory.kw.get("bind")
         if isinstance(write_engine, Engine) and write_engine is not self.engine:
             write_engine.dispose()
+        if self.sqlite_path is not None and self.check_record is not None:
+            _record_closed_file(self.sqlite_path, self.check_record, self.checked_at)
+
+
+def _file_identity(path: Path) -> list[int] | None:
+    """What changes whenever anything writes the file (its change time cannot be set back).
+
+    None while a write-ahead log exists: the file alone is not the whole database then.
+    """
+    if Path(f"{path}-wal").exists():
+        return None
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
+
+
+def _record_closed_file(path: Path, record: Path, checked_at: float) -> None:
+    """Note that `path` was closed cleanly as it is now; a failure only costs a full check."""
+    identity = _file_identity(path)
+    try:
+        if identity is None:
+            record.unlink(missing_ok=True)
+            return
+        record.parent.mkdir(parents=True, exist_ok=True)
+        partial = record.with_name(record.name + ".partial")
+        partial.write_text(
+            json.dumps({"file": str(path), "identity": identity, "checked_at": checked_at}),
+            encoding="utf-8",
+        )
+        partial.replace(record)
+    except OSError:
+        return
+
+
+def _checked_at_if_unchanged(path: Path, record: Path | None) -> float | None:
+    """When `path` is exactly as this application left it, the time of its last full check."""
+    if record is None:
+        return None
+    identity = _file_identity(path)
+    try:
+        stored = json.loads(record.read_text(encoding="utf-8"))
+        unchanged = stored["file"] == str(path) and stored["identity"] == identity
+        checked_at = float(stored["checked_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if identity is None or not unchanged or time.time() - checked_at > FULL_CHECK_INTERVAL:
+        return None
+    return checked_at
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -81,8 +138,12 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
-def _preflight_sqlite(path: Path) -> str | None:
-    """Check an existing file without changing it; return its schema revision."""
+def _preflight_sqlite(path: Path, full_check: bool = True) -> str | None:
+    """Check an existing file without changing it; return its schema revision.
+
+    Without `full_check` only the header and schema are read, for a file known to be
+    exactly as it was when it last passed the full check.
+    """
     if not os.access(path, os.R_OK):
         raise DatabaseUnavailableError(
             f"{path}: the database file cannot be read; check its permissions"
@@ -92,7 +153,7 @@ def _preflight_sqlite(path: Path) -> str | None:
     except sqlite3.Error as error:
         raise DatabaseUnavailableError(f"{path}: cannot open the database ({error})") from error
     try:
-        rows = connection.execute("PRAGMA quick_check").fetchall()
+        rows = connection.execute("PRAGMA quick_check").fetchall() if full_check else [("ok",)]
         if [row[0] for row in rows] != ["ok"]:
             detail = "; ".join(str(row[0]) for row in rows[:3])
             raise DatabaseCorruptError(
@@ -162,13 +223,25 @@ def _begin_with(statement: str) -> Callable[[Any], None]:
     return begin
 
 
-def open_database(url: str, *, create: bool = True, create_dirs: bool = True) -> Database:
+def open_database(
+    url: str,
+    *,
+    create: bool = True,
+    create_dirs: bool = True,
+    check_record: Path | None = None,
+) -> Database:
     """Open `url`, checking a SQLite file first and leaving it untouched if it is damaged.
+
+    With `check_record` (a file this application owns), a SQLite file that nothing has
+    written since the application closed it cleanly, and that passed its full check within
+    FULL_CHECK_INTERVAL, gets only a header and schema check; the record is renewed when
+    the database is disposed.
 
     Writes to SQLite take the write lock at BEGIN (BEGIN IMMEDIATE), so concurrent
     writers queue instead of failing half-way; reads use a plain deferred BEGIN.
     """
     path = sqlite_file(url)
+    checked_at = time.time()
     try:
         parsed = make_url(url)
     except ArgumentError as error:
@@ -186,7 +259,9 @@ def open_database(url: str, *, create: bool = True, create_dirs: bool = True) ->
                     f"{path}: the database file is read-only; give your user write "
                     "permission to it (and its folder) and start again"
                 )
-            revision = _preflight_sqlite(path)
+            previous_check = _checked_at_if_unchanged(path, check_record)
+            revision = _preflight_sqlite(path, full_check=previous_check is None)
+            checked_at = time.time() if previous_check is None else previous_check
             if revision is not None and revision not in REVISIONS:
                 raise SchemaError(_newer_schema_message(str(path), revision))
         elif create:
@@ -218,6 +293,8 @@ def open_database(url: str, *, create: bool = True, create_dirs: bool = True) ->
         read_factory=sessionmaker(engine, expire_on_commit=False),
         write_factory=sessionmaker(write_engine, expire_on_commit=False),
         sqlite_path=path,
+        check_record=check_record if path is not None else None,
+        checked_at=checked_at,
     )
 
 

@@ -29,7 +29,7 @@ class PatientRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     family_name: Mapped[str] = mapped_column(String(200))
     given_name: Mapped[str] = mapped_column(String(200))
-    birth_date: Mapped[date] = mapped_column(Date)
+    birth_date: Mapped[date] = mapped_column(Date, index=True)
     chart_number: Mapped[str | None] = mapped_column(String(64), unique=True)
     name_key: Mapped[str] = mapped_column(String(401), index=True)
     given_key: Mapped[str] = mapped_column(String(200), index=True)
@@ -53,11 +53,15 @@ class EncounterRow(Base):
     """One workup of one patient; `revision` grows with every change."""
 
     __tablename__ = "encounters"
-    __table_args__ = (Index("ix_encounters_updated_at", "updated_at"),)
+    __table_args__ = (
+        Index("ix_encounters_updated_at", "updated_at"),
+        Index("ix_encounters_patient_updated", "patient_id", "updated_at"),
+        Index("ix_encounters_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uid: Mapped[str] = mapped_column(String(36), unique=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("workflow_snapshots.id"))
     status: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))

@@ -101,7 +101,7 @@ def test_numbers_keep_their_written_precision() -> None:
     value = validate_answer(item, "2.50", TODAY)
     assert to_json(item, value) == "2.50"
     assert display_value(item, value, "en") == "2.50 mL"
-    assert display_value(item, value, "ru") == "2,50 mL"
+    assert display_value(item, value, "ru") == "2,50 мл"
 
 
 def test_display_is_the_recorded_value_in_the_language() -> None:

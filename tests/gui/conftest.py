@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from app.catalog import Catalog
 from app.config import Settings
 from app.gui.application import apply_look
+from app.gui.i18n import set_language
 from app.gui.main_window import MainWindow
 from app.services import WorkupService
 
@@ -54,6 +55,13 @@ def _gui_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the real user's settings or data."""
     monkeypatch.setenv("WORKUP_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("WORKUP_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards() -> Iterator[None]:
+    """A test that switches the interface language leaves English for the next one."""
+    yield
+    set_language("en")
 
 
 @pytest.fixture(autouse=True)

@@ -14,13 +14,15 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPageSize
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from app.catalog import Catalog
 from app.config import Settings, load_settings
+from app.domain.encounter import OrderState, OrderStatus
 from app.gui.application import run
+from app.gui.dialogs import ExportPdfDialog
 from app.gui.errors import ExceptionReporter
 from app.gui.main_window import MainWindow
 from app.gui.models import (
@@ -197,6 +199,7 @@ def test_shortcuts(
         "getSaveFileName",
         staticmethod(lambda *_args, **_kwargs: (str(target), "")),
     )
+    monkeypatch.setattr(ExportPdfDialog, "exec", lambda _dialog: QDialog.DialogCode.Accepted)
     qtbot.keyClick(window, Qt.Key.Key_E, CTRL)
     assert target.read_bytes().startswith(b"%PDF")
     assert load_settings().export_dir == str(target.parent)
@@ -305,6 +308,12 @@ def test_history_shows_every_change_with_who_and_where(
     assert encounter.id is not None
     gui_service.set_answer(encounter.id, "hx_sx_fever", "yes", CLINICIAN)
     gui_service.set_answer(encounter.id, "hx_sx_fever", "no", CLINICIAN)
+    gui_service.set_order(
+        encounter.id,
+        "sa_order",
+        OrderState(OrderStatus.ORDERED, date(2026, 11, 20), "x"),
+        CLINICIAN,
+    )
     window.open_encounter(encounter.id)
     dialog = window.show_history()
     assert dialog is not None
@@ -315,8 +324,9 @@ def test_history_shows_every_change_with_who_and_where(
         [model.data(model.index(row, column)) for column in range(model.columnCount())]
         for row in range(model.rowCount())
     ]
-    assert [row[3] for row in rows] == ["Started", "Answer", "Answer", "Answer", "Answer"]
-    last = rows[-1]
-    assert last[1:3] == [CLINICIAN, "test-station"]
-    assert last[4:] == ["Fever or flu-like symptoms", '"yes"', '"no"']
+    assert [row[3] for row in rows] == ["Started", "Answer", "Answer", "Answer", "Answer", "Order"]
+    fever = rows[-2]
+    assert fever[1:3] == [CLINICIAN, "test-station"]
+    assert fever[4:] == ["Fever or flu-like symptoms", "Yes", "No"]
+    assert rows[-1][5:] == ["", "Ordered, 2026-11-20, x"]
     dialog.reject()

@@ -395,3 +395,27 @@ def test_every_input_has_an_accessible_name(window: MainWindow, gui_service: Wor
             if isinstance(widget, inputs) and not widget.accessibleName().strip():
                 unnamed.append(f"{row}:{type(widget).__name__}:{widget.objectName()}")
     assert unnamed == []
+
+
+def test_order_instructions_show_the_chosen_variant(
+    qtbot: QtBot, window: MainWindow, gui_service: WorkupService
+) -> None:
+    encounter_id = _start(gui_service)
+    window.open_encounter(encounter_id)
+    view = window.workup
+    order = view.field("peu_order")
+    assert isinstance(order, OrderField)
+    view.jump_to_item("peu_order")
+    qtbot.keyClick(order.state_combo, Qt.Key.Key_Down)
+    label = order.instructions_label
+    assert label is not None
+    before = label.text()
+    assert "{item:" not in before
+    assert "as your laboratory instructs" in before
+    variant = view.field("peu_pre_void")
+    assert isinstance(variant, SingleField)
+    index = variant.combo.findData("leave_some")
+    variant.combo.setCurrentIndex(index)
+    variant.combo.activated.emit(index)
+    qtbot.waitUntil(lambda: "leave some in the bladder" in label.text())
+    assert "as your laboratory instructs" not in label.text()

@@ -52,6 +52,10 @@ CASES: dict[str, dict[str, list[list[str]]]] = {
     },
     "db upgrade": {"missing": [], "wrong": [["db", "upgrade", "--force"]]},
     "db check": {"missing": [], "wrong": [["db", "check", "--fix"]]},
+    "db copy": {
+        "missing": [["db", "copy"], ["db", "copy", "--to"]],
+        "wrong": [["db", "copy", "--to", "nonsense://"], ["db", "copy", "--to", "{tmp}/x.sqlite3"]],
+    },
     "audit verify": {"missing": [], "wrong": [["audit", "verify", "--from", "3"]]},
     "fhir export": {
         "missing": [["fhir", "export"], ["fhir", "export", "1"]],
@@ -78,6 +82,7 @@ VALID = {
     "encounters export": ["encounters", "export", "1", "--out", "{tmp}/e.json"],
     "db upgrade": ["db", "upgrade"],
     "db check": ["db", "check"],
+    "db copy": ["db", "copy", "--to", "sqlite:///{tmp}/copy.sqlite3"],
     "audit verify": ["audit", "verify"],
     "fhir export": ["fhir", "export", "1", "--out", "{tmp}/f.json"],
     "fhir questionnaire": ["fhir", "questionnaire", "retrograde_ejaculation", "--out", "{tmp}/q"],

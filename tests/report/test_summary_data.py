@@ -80,7 +80,7 @@ def test_russian_values_use_russian_words(small_workflow: Workflow) -> None:
     data = _build(small_workflow, language="ru")
     values = {entry.item_id: entry.value for section in data.recorded for entry in section.entries}
     assert values["hx_dry"] == "Да"
-    assert values["hx_volume"] == "0,5 mL"
+    assert values["hx_volume"] == "0,5 мл"
     assert data.document_title == "Сводка обследования"
     assert data.orders[0].status == "Назначено"
     assert data.page_label(2, 5) == "стр. 2 из 5"

@@ -21,6 +21,7 @@ from app.storage import (
     integrity_check,
     open_database,
 )
+from app.storage import database as database_module
 from app.storage.database import REVISIONS
 from app.storage.migrate import script_revisions, upgrade
 from app.storage.models import Base
@@ -161,3 +162,38 @@ def test_engine_reads_see_committed_writes(tmp_path: Path) -> None:
     with database.read_factory() as session:
         assert session.execute(text("SELECT last_id FROM audit_head")).scalar() == 5
     database.dispose()
+
+
+def test_a_file_closed_cleanly_skips_the_full_check_until_something_else_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "records.sqlite3"
+    record = tmp_path / "state" / "checked.json"
+    _migrated(path)
+    checks: list[bool] = []
+    preflight = database_module._preflight_sqlite
+
+    def counting(target: Path, full_check: bool = True) -> str | None:
+        checks.append(full_check)
+        return preflight(target, full_check)
+
+    def session() -> None:
+        database = open_database(f"sqlite:///{path}", check_record=record)
+        with database.engine.connect() as connection:
+            connection.execute(text("SELECT count(*) FROM patients"))
+        database.dispose()
+
+    monkeypatch.setattr(database_module, "_preflight_sqlite", counting)
+    for _ in range(2):
+        session()
+    assert checks == [True, False]
+    connection = sqlite3.connect(path)
+    connection.execute("UPDATE patients SET family_name = 'x' WHERE 0")
+    connection.execute("CREATE TABLE other (id INTEGER)")
+    connection.commit()
+    connection.close()
+    session()
+    assert checks == [True, False, True]
+    monkeypatch.setattr(database_module, "FULL_CHECK_INTERVAL", -1)
+    session()
+    assert checks == [True, False, True, True]

@@ -1,0 +1,1 @@
+"""Scripts that print performance figures; run them with `python -m benchmarks.NAME`."""

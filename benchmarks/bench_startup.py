@@ -1,0 +1,176 @@
+"""Start-up: `workup` to the first painted main window with its encounter list populated.
+
+Each run is a new process with the offscreen Qt platform; the figure is the median wall
+time from starting the process to the first paint of the encounter table holding rows.
+The floor is a process that shows a bare QMainWindow, imports sqlalchemy.orm and runs one
+indexed select on the same database. The child also reports whether Alembic or reportlab
+were imported by then (they must not be).
+
+Usage: .venv/bin/python -m benchmarks.bench_startup [RUNS]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGET_RATIO = 1.3
+HEAVY_MODULES = ("alembic", "reportlab")
+
+
+def _report_and_exit(extra: dict[str, Any]) -> None:
+    """Print what the parent needs and leave at once (teardown is not start-up)."""
+    loaded = {name: name in sys.modules for name in HEAVY_MODULES}
+    sys.stdout.write(json.dumps({"loaded": loaded, **extra}) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+def _exit_on_paint(widget: Any, ready: Any) -> None:
+    """Report after the first paint of `widget` at which `ready()` holds."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class PaintWatch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and ready():
+                QTimer.singleShot(0, lambda: _report_and_exit({"rows": ready()}))
+            return False
+
+    watch = PaintWatch(widget)
+    widget.installEventFilter(watch)
+
+
+def child_app(url: str) -> None:
+    """Run `workup gui` the way the console script does, leaving at the first full paint."""
+    import app.gui.application as application
+
+    start_loop = application.run
+
+    def run(qt_application: Any, window: Any) -> int:
+        table = window.list_page.table
+        _exit_on_paint(table.viewport(), lambda: table.model().rowCount())
+        return start_loop(qt_application, window)
+
+    application.run = run  # type: ignore[assignment]
+    from app.cli import main
+
+    main(["gui", "--database-url", url])
+
+
+def child_floor(url: str) -> None:
+    """A bare QMainWindow, sqlalchemy.orm imported, one indexed select."""
+    import sqlalchemy.orm  # noqa: F401 - the import is what is measured
+    from PySide6.QtWidgets import QApplication, QMainWindow
+    from sqlalchemy import create_engine, text
+
+    application = QApplication(sys.argv[:1])
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, updated_at FROM encounters ORDER BY updated_at DESC LIMIT 200")
+        ).all()
+    window = QMainWindow()
+    window.resize(1280, 800)
+    _exit_on_paint(window, lambda: len(rows))
+    window.show()
+    application.exec()
+
+
+def _one_run(mode: str, url: str, folder: Path) -> tuple[float, dict[str, Any]]:
+    environment = dict(os.environ)
+    environment.update(
+        QT_QPA_PLATFORM="offscreen",
+        WORKUP_CONFIG_DIR=str(folder / "config"),
+        WORKUP_DATA_DIR=str(folder / "data"),
+    )
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.bench_startup", "--child", mode, url],
+        stdout=subprocess.PIPE,
+        env=environment,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    elapsed = (time.perf_counter() - start) * 1000
+    process.wait(timeout=60)
+    if not line:
+        raise RuntimeError(f"the {mode} start-up child exited without painting")
+    return elapsed, json.loads(line)
+
+
+def measure(database: Path, runs: int = 7) -> tuple[list[float], list[float], dict[str, bool]]:
+    """Start-up times of the application and of the floor, interleaved; modules loaded."""
+    url = f"sqlite:///{database}"
+    app_times: list[float] = []
+    floor_times: list[float] = []
+    loaded: dict[str, bool] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        _one_run("app", url, Path(folder))
+        _one_run("floor", url, Path(folder))
+        for _ in range(runs):
+            elapsed, report = _one_run("app", url, Path(folder))
+            app_times.append(elapsed)
+            loaded = {
+                name: loaded.get(name, False) or flag for name, flag in report["loaded"].items()
+            }
+            elapsed, _report = _one_run("floor", url, Path(folder))
+            floor_times.append(elapsed)
+    return app_times, floor_times, loaded
+
+
+def results(database: Path, runs: int = 7) -> list[Any]:
+    """The table lines of this benchmark."""
+    from benchmarks.common import Result, median
+
+    app_times, floor_times, loaded = measure(database, runs)
+    figure, floor = median(app_times), median(floor_times)
+    return [
+        Result(
+            "start-up to populated window (median)",
+            figure,
+            "ms",
+            f"ratio <= {TARGET_RATIO}",
+            figure / floor <= TARGET_RATIO,
+            floor,
+        ),
+        Result(
+            "alembic, reportlab imported at start",
+            float(sum(loaded.values())),
+            "mods",
+            "0 (" + ", ".join(name for name, flag in loaded.items() if flag) + ")"
+            if any(loaded.values())
+            else "0",
+            not any(loaded.values()),
+        ),
+    ]
+
+
+def main() -> None:
+    """Print every run and the median ratio."""
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        (child_app if sys.argv[2] == "app" else child_floor)(sys.argv[3])
+        return
+    from benchmarks.common import benchmark_database, median
+
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    database = benchmark_database()
+    app_times, floor_times, loaded = measure(database, runs)
+    print("app   ms:", " ".join(f"{value:.0f}" for value in app_times))
+    print("floor ms:", " ".join(f"{value:.0f}" for value in floor_times))
+    ratio = median(app_times) / median(floor_times)
+    print(
+        f"median {median(app_times):.0f} ms, floor {median(floor_times):.0f} ms, "
+        f"ratio {ratio:.2f} (target <= {TARGET_RATIO})"
+    )
+    print("imported at start:", ", ".join(f"{name}={flag}" for name, flag in loaded.items()))
+
+
+if __name__ == "__main__":
+    main()
