@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.config import Settings
@@ -22,7 +23,7 @@ from app.gui.application import create_application
 from app.gui.dialogs import ExportPdfDialog
 from app.gui.i18n import set_language
 from app.gui.main_window import MainWindow
-from app.services import WorkupService
+from app.services import UnavailableError, WorkupService
 
 WORKFLOW_ID = "retrograde_ejaculation"
 SAMPLE_PATIENTS = (
@@ -75,6 +76,28 @@ def _sample(service: WorkupService) -> tuple[int, int]:
     service.set_answer(signed, "visit_main_complaint", "No ejaculate since surgery.", actor)
     service.finalize(signed, actor)
     return draft, signed
+
+
+def _save_offline(window: MainWindow, service: WorkupService, folder: Path) -> None:
+    """The workup while the database server is unreachable, one change waiting."""
+    view = window.workup
+    view.show_section(1)
+    volume = view.field("hx_sx_volume_estimate")
+    stored = service.set_answer
+
+    def unreachable(*_args: object, **_kwargs: object) -> int:
+        raise UnavailableError("connection to the server refused")
+
+    service.set_answer = unreachable  # type: ignore[method-assign]
+    try:
+        line = getattr(volume, "line", None)
+        if line is not None:
+            QTest.keyClicks(line, "4")
+        view.saver.flush()
+        _save(window, folder, "18-server-unreachable")
+    finally:
+        service.set_answer = stored  # type: ignore[method-assign]
+    view.retry_now()
 
 
 def main(argv: list[str]) -> int:
@@ -152,6 +175,11 @@ def main(argv: list[str]) -> int:
             if history is not None:
                 _save(history, folder, "16-history")
                 history.reject()
+            batch = window.export_pdfs()
+            if batch is not None:
+                _save(batch, folder, "17-export-many-pdfs")
+                batch.reject()
+            _save_offline(window, service, folder)
             window.close()
         finally:
             service.close()

@@ -277,5 +277,18 @@ def display_value(item: Item, value: AnswerValue, language: str) -> str:
     if item.kind is ItemKind.SINGLE:
         return item.option_label(value, language)
     if item.kind is ItemKind.DATETIME:
-        return value.replace("T", " ")
+        day, _, clock = value.partition("T")
+        return f"{date_text(day, language)} {clock}".strip()
+    if item.kind is ItemKind.DATE:
+        return date_text(value, language)
+    return value
+
+
+def date_text(value: str, language: str) -> str:
+    """A recorded (possibly partial) ISO date as the language writes it: 21.11.2026, 11.2026."""
+    if language != "ru":
+        return value
+    parts = value.split("-")
+    if len(parts) in (2, 3) and all(part.isdigit() for part in parts):
+        return ".".join(reversed(parts))
     return value

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.config import Settings
 from app.domain.encounter import EncounterStatus
 from app.gui.errors import show_service_error
+from app.gui.i18n import current_language, display_date
 from app.services import ServiceError, WorkupService, batch_pdf_name, batch_since
 
 log = logging.getLogger("app.gui")
@@ -219,14 +220,15 @@ class BatchExportDialog(QDialog):
         today = service.today()
         self.since_edit = QDateEdit(self)
         self.since_edit.setCalendarPopup(True)
-        self.since_edit.setDisplayFormat("yyyy-MM-dd")
+        self.since_edit.setDisplayFormat(
+            "dd.MM.yyyy" if current_language() == "ru" else "yyyy-MM-dd"
+        )
         self.since_edit.setMaximumDate(_qdate(today))
         self.since_edit.setDate(_qdate(today - timedelta(days=DEFAULT_DAYS)))
         self.since_edit.setMinimumWidth(160)
         self.since_edit.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.signed_only_check = QCheckBox(
-            self.tr("Signed workups only (leave out drafts and open addenda)"), self
-        )
+        self.signed_only_check = QCheckBox(self.tr("Signed workups only"), self)
+        self.signed_only_check.setToolTip(self.tr("Drafts and open addenda are left out."))
         self.folder_edit = QLineEdit(self)
         self.folder_edit.setText(settings.export_dir or str(Path.home()))
         self.folder_edit.setMinimumWidth(300)
@@ -293,7 +295,7 @@ class BatchExportDialog(QDialog):
                 self,
                 title,
                 self.tr("No workup was changed on or after %1.").replace(
-                    "%1", self.since().isoformat()
+                    "%1", display_date(self.since())
                 ),
             )
             return

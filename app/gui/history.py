@@ -77,10 +77,13 @@ class AuditEventModel(QAbstractTableModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> str | None:
         """The recorded values as the workup shows them, never judged."""
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+        if not index.isValid():
+            return None
+        column = index.column()
+        shown = role == Qt.ItemDataRole.DisplayRole
+        if not shown and not (role == Qt.ItemDataRole.ToolTipRole and column >= 4):
             return None
         event = self._events[index.row()]
-        column = index.column()
         if column == 0:
             return display_seconds(event.at)
         if column == 1:
@@ -155,6 +158,9 @@ class HistoryDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         self.table.resizeColumnsToContents()
+        for column, widest in ((4, 340), (5, 220)):
+            header.resizeSection(column, min(header.sectionSize(column), widest))
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -171,6 +171,10 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
         <translation>Выбрать…</translation>
     </message>
     <message>
+        <source>Drafts and open addenda are left out.</source>
+        <translation>Черновики и открытые дополнения не экспортируются.</translation>
+    </message>
+    <message>
         <source>Each workup changed on or after that date gets its summary PDF, in the workup&apos;s own language on %1 paper, named encounter-ID.pdf. A file of the same name is replaced.</source>
         <translation>Для каждого обследования, изменённого в этот день или позже, записывается сводка PDF на языке обследования, формат бумаги %1, с именем encounter-ID.pdf. Файл с тем же именем заменяется.</translation>
     </message>
@@ -195,8 +199,8 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
         <translation>Нет обследований, изменённых %1 или позже.</translation>
     </message>
     <message>
-        <source>Signed workups only (leave out drafts and open addenda)</source>
-        <translation>Только подписанные обследования (без черновиков и открытых дополнений)</translation>
+        <source>Signed workups only</source>
+        <translation>Только подписанные обследования</translation>
     </message>
 </context>
 <context>

@@ -10,6 +10,7 @@ import pytest
 from app.domain.errors import AnswerError
 from app.domain.values import (
     YnuDetails,
+    date_text,
     display_value,
     from_json,
     is_empty,
@@ -125,3 +126,11 @@ def test_stored_numbers_are_read_strictly() -> None:
 def test_empty_values() -> None:
     assert all(is_empty(value) for value in (None, "  ", ()))
     assert not any(is_empty(value) for value in (False, "no"))
+
+
+def test_dates_are_written_as_the_language_writes_them() -> None:
+    assert date_text("2026-11-21", "ru") == "21.11.2026"
+    assert date_text("2026-11", "ru") == "11.2026"
+    assert date_text("2026", "ru") == "2026"
+    assert date_text("2026-11-21", "en") == "2026-11-21"
+    assert date_text("not-a-date", "ru") == "not-a-date"
