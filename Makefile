@@ -28,6 +28,7 @@ screenshots: system-deps $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py out/screenshots/1.0
 	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=1.5 $(BIN)/python tools/screenshots.py out/screenshots/1.5
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py out/screenshots/ru-1.0 ru
+	QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=1.5 $(BIN)/python tools/screenshots.py out/screenshots/ru-1.5 ru
 
 # Interface translations: refresh the .ts sources from the code, then compile the .qm files
 # shipped with the package (tests/gui/test_translations.py checks both are in step).

@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("encounter_id", nargs="?", type=_positive_int, metavar="ENCOUNTER_ID")
     export.add_argument("--all", action="store_true", help="export every encounter into --out")
     export.add_argument("--since", type=_day, metavar="DATE", help="with --all: changed since")
+    export.add_argument(
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help="with --all: processes making PDFs (default: cores, at most 4)",
+    )
     _pdf_options(export)
 
     encounters = commands.add_parser("encounters", help="list, import or export encounters")
@@ -201,6 +207,8 @@ def _cmd_export(context: _Context) -> int:
         raise CommandError("workup export: give either ENCOUNTER_ID or --all", EXIT_USAGE)
     if args.since and not args.all:
         raise CommandError("workup export: --since goes with --all", EXIT_USAGE)
+    if args.jobs and not args.all:
+        raise CommandError("workup export: --jobs goes with --all", EXIT_USAGE)
     service = context.service()
     if not args.all:
         data = service.summary_pdf(args.encounter_id, args.lang, args.paper)
@@ -213,12 +221,30 @@ def _cmd_export(context: _Context) -> int:
     since = services.batch_since(args.since) if args.since else None
     ids = service.encounter_ids_since(since)
     progress = _Progress(len(ids), context.err)
-    for number, encounter_id in enumerate(ids, start=1):
-        data = service.summary_pdf(encounter_id, args.lang, args.paper)
-        service.write_pdf(folder / services.batch_pdf_name(encounter_id), data)
-        progress.show(number)
-    progress.finish()
-    print(f"{len(ids)} summaries written to {folder}", file=context.out)
+    failed: list[services.BatchItem] = []
+
+    def done(item: services.BatchItem) -> None:
+        if item.error is not None:
+            failed.append(item)
+            progress.interject(f"workup: {item.path.name}: {_one_line(item.error)}")
+        progress.advance()
+
+    try:
+        services.export_summaries(
+            service,
+            ids,
+            folder,
+            args.lang,
+            args.paper,
+            jobs=args.jobs or services.batch_jobs(),
+            done=done,
+        )
+    finally:
+        progress.finish()
+    written = len(ids) - len(failed)
+    print(f"{written} summaries written to {folder}", file=context.out)
+    if failed:
+        raise CommandError(f"workup export: {len(failed)} of {len(ids)} summaries failed")
     return EXIT_OK
 
 
@@ -229,6 +255,12 @@ class _Progress:
         self.total = total
         self.stream = stream
         self.enabled = total > 0 and stream.isatty()
+        self.done = 0
+        self.shown = False
+
+    def advance(self) -> None:
+        self.done += 1
+        self.show(self.done)
 
     def show(self, done: int) -> None:
         if not self.enabled:
@@ -238,10 +270,21 @@ class _Progress:
         bar = "#" * filled + "-" * (width - filled)
         self.stream.write(f"\r[{bar}] {done}/{self.total}")
         self.stream.flush()
+        self.shown = True
+
+    def interject(self, line: str) -> None:
+        """Print one line (an error) without breaking the bar."""
+        if self.shown:
+            self.stream.write("\r\033[K")
+        self.stream.write(line + "\n")
+        self.stream.flush()
+        if self.shown:
+            self.show(self.done)
 
     def finish(self) -> None:
-        if self.enabled:
+        if self.enabled and self.shown:
             self.stream.write("\n")
+            self.shown = False
 
 
 def _cmd_encounters(context: _Context) -> int:

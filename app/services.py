@@ -243,13 +243,13 @@ class WorkupService:
     def __init__(
         self,
         database: Database,
-        catalog: Catalog,
+        catalog: Catalog | None,
         settings: Settings,
         clock: Clock | None = None,
         workstation: str | None = None,
     ) -> None:
         self.database = database
-        self.catalog = catalog
+        self._catalog = catalog
         self.settings = settings
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
         self._repository = Repository(database, self._clock, workstation or default_workstation())
@@ -281,7 +281,19 @@ class WorkupService:
         except storage_errors.StorageError as error:
             database.dispose()
             raise UnavailableError(str(error)) from error
-        return cls(database, catalog or load_catalog(settings), settings, clock)
+        return cls(database, catalog, settings, clock)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The workflow catalog (without one given, the configured folders are read on first
+        use: work on stored encounters needs only their own workflow snapshots)."""
+        if self._catalog is None:
+            self._catalog = load_catalog(self.settings)
+        return self._catalog
+
+    @catalog.setter
+    def catalog(self, catalog: Catalog) -> None:
+        self._catalog = catalog
 
     def close(self) -> None:
         """Release the database connections."""
@@ -305,9 +317,10 @@ class WorkupService:
             raise NotFoundError(f"no workflow '{workflow_id}'") from None
 
     def _resolve_snapshot(self, content_hash: str, source_text: str) -> Workflow:
-        for workflow in self.catalog.workflows.values():
-            if workflow.content_hash == content_hash:
-                return workflow
+        if self._catalog is not None:
+            for workflow in self._catalog.workflows.values():
+                if workflow.content_hash == content_hash:
+                    return workflow
         try:
             return parse_workflow(source_text, f"snapshot {content_hash[:12]}")
         except CatalogError as error:
@@ -641,6 +654,126 @@ def _language(language: str) -> str:
 def batch_pdf_name(encounter_id: int) -> str:
     """The file name of an encounter's summary in a batch export (the CLI's and the GUI's)."""
     return f"encounter-{encounter_id}.pdf"
+
+
+def batch_jobs() -> int:
+    """How many processes a batch export uses by default: one per core, at most four."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One summary of a batch export: the file written, or why it was not."""
+
+    encounter_id: int
+    path: Path
+    error: str | None = None
+
+
+class _BatchWorker:
+    """The service a batch export process opened for itself (one per process)."""
+
+    service: WorkupService | None = None
+
+
+def _batch_worker_start(settings: Settings, database_url: str) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _BatchWorker.service = WorkupService.open(settings, database_url, auto_upgrade=False)
+
+
+def _batch_worker_export(
+    encounter_id: int, folder: Path, language: str | None, paper: str | None
+) -> BatchItem:
+    service = _BatchWorker.service
+    assert service is not None
+    return _export_one(service, encounter_id, folder, language, paper)
+
+
+def _export_one(
+    service: WorkupService,
+    encounter_id: int,
+    folder: Path,
+    language: str | None,
+    paper: str | None,
+) -> BatchItem:
+    path = folder / batch_pdf_name(encounter_id)
+    try:
+        service.write_pdf(path, service.summary_pdf(encounter_id, language, paper))
+    except ServiceError as error:
+        return BatchItem(encounter_id, path, str(error) or type(error).__name__)
+    return BatchItem(encounter_id, path)
+
+
+def export_summaries(
+    service: WorkupService,
+    encounter_ids: list[int],
+    folder: Path,
+    language: str | None = None,
+    paper: str | None = None,
+    *,
+    jobs: int = 1,
+    done: Callable[[BatchItem], None] | None = None,
+) -> list[BatchItem]:
+    """Write the summary PDF of each encounter into `folder` as `batch_pdf_name(id)`.
+
+    With `jobs` above 1 the PDFs are made by that many worker processes, each opening the
+    service's database itself. `done` is called in this process after each file, in the
+    order they finish. Every file is written atomically; when `done` or the caller is
+    interrupted (KeyboardInterrupt), no further summary is started, the ones being written
+    are finished, and the interruption is raised again: only complete files remain.
+    """
+    report = done or (lambda _item: None)
+    results: list[BatchItem] = []
+    if jobs <= 1 or len(encounter_ids) < 2:
+        for encounter_id in encounter_ids:
+            item = _export_one(service, encounter_id, folder, language, paper)
+            results.append(item)
+            report(item)
+        return results
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    executor = ProcessPoolExecutor(
+        max_workers=min(jobs, len(encounter_ids)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_batch_worker_start,
+        initargs=(service.settings, service.database.url),
+    )
+    pending: set[Future[BatchItem]] = set()
+    queue = iter(encounter_ids)
+    try:
+        for encounter_id in queue:
+            pending.add(
+                executor.submit(_batch_worker_export, encounter_id, folder, language, paper)
+            )
+            if len(pending) >= 2 * jobs:
+                break
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                try:
+                    item = future.result()
+                except BrokenProcessPool as error:
+                    raise UnavailableError(
+                        "a batch export process stopped unexpectedly; no file was left half-written"
+                    ) from error
+                results.append(item)
+                report(item)
+                next_id = next(queue, None)
+                if next_id is not None:
+                    pending.add(
+                        executor.submit(_batch_worker_export, next_id, folder, language, paper)
+                    )
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+    return results
 
 
 def batch_since(day: date) -> datetime:

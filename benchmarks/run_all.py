@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import bench_pdf, bench_startup, bench_storage
+from benchmarks import bench_gui, bench_pdf, bench_startup, bench_storage
 from benchmarks.common import Result, benchmark_database, format_table
 
 BENCHMARKS: list[tuple[str, Callable[[Path], list[Result]]]] = [
     ("start-up", bench_startup.results),
     ("search, list and autosave", bench_storage.results),
     ("PDF", bench_pdf.results),
+    ("GUI memory and typing", bench_gui.results),
 ]
 
 

@@ -214,7 +214,7 @@ class _Checker:
         self.text = text
         self.path = path
         self.data = data
-        self.lines = LineIndex(text)
+        self._lines: LineIndex | None = None
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.lists: dict[str, tuple[Option, ...] | None] = {}
@@ -225,6 +225,13 @@ class _Checker:
         self.used_instructions: set[str] = set()
         self.sections: list[_SectionDraft] = []
         self.items: dict[str, _ItemDraft] = {}
+
+    @property
+    def lines(self) -> LineIndex:
+        """Line numbers of the text, found only when a problem or warning needs one."""
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
 
     # -- reporting -----------------------------------------------------------------------
 
@@ -361,9 +368,9 @@ class _Checker:
             if not entries:
                 self.error(subject, where, "empty list")
             options: list[Option] = []
-            first_line: dict[str, int] = {}
+            first_seen: dict[str, Path] = {}
             for index, entry in enumerate(entries):
-                option = self.read_option(entry, subject, (*where, index), index, first_line)
+                option = self.read_option(entry, subject, (*where, index), index, first_seen)
                 if option is not None:
                     options.append(option)
             self.lists[name] = tuple(options) if len(self.problems) == before else None
@@ -374,7 +381,7 @@ class _Checker:
         subject: str,
         where: Path,
         index: int,
-        first_line: dict[str, int],
+        first_seen: dict[str, Path],
     ) -> Option | None:
         value = entry.get("value")
         if value is None:
@@ -390,14 +397,15 @@ class _Checker:
                 self.error(subject, (*where, key), f"unknown key {_show(key)} in option '{value}'")
         if not VALUE_PATTERN.match(value):
             self.error(subject, value_where, f"bad value {_show(value)}: {_VALUE_RULE}")
-        if value in first_line:
+        if value in first_seen:
             self.error(
                 subject,
                 value_where,
-                f"duplicate value '{value}'; first defined at line {first_line[value]}",
+                f"duplicate value '{value}'; first defined at line "
+                f"{self.lines.line(first_seen[value])}",
             )
         else:
-            first_line[value] = self.lines.line(value_where)
+            first_seen[value] = value_where
         english, russian = entry.get("en"), entry.get("ru")
         if not _is_text(english):
             self.error(subject, where, f"option '{value}' has no English label")
@@ -466,11 +474,11 @@ class _Checker:
         if not isinstance(raw, list) or not all(isinstance(s, dict) for s in raw):
             self.error("workflow", ("sections",), "sections must be written as [[sections]] tables")
             return
-        first_line: dict[str, int] = {}
+        first_seen: dict[str, Path] = {}
         for index, entry in enumerate(raw):
-            self.read_section(entry, index, first_line)
+            self.read_section(entry, index, first_seen)
 
-    def read_section(self, raw: dict[str, Any], index: int, first_line: dict[str, int]) -> None:
+    def read_section(self, raw: dict[str, Any], index: int, first_seen: dict[str, Path]) -> None:
         where: Path = ("sections", index)
         section = _SectionDraft(where, index)
         self.sections.append(section)
@@ -478,14 +486,15 @@ class _Checker:
         section_id = self.read_id(raw, subject, where)
         if section_id is not None:
             section.id = section_id
-            if section_id in first_line:
+            if section_id in first_seen:
                 self.error(
                     subject,
                     (*where, "id"),
-                    f"duplicate id; first defined at line {first_line[section_id]}",
+                    "duplicate id; first defined at line "
+                    f"{self.lines.line(first_seen[section_id])}",
                 )
             else:
-                first_line[section_id] = self.lines.line((*where, "id"))
+                first_seen[section_id] = (*where, "id")
         self.unknown_keys(raw, SECTION_KEYS, subject, where)
         code = raw.get("code")
         anchor: Path = (*where, "id")

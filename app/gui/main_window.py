@@ -6,10 +6,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtPrintSupport import QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -30,15 +30,18 @@ from PySide6.QtWidgets import (
 
 from app.config import ConfigError, Settings, save_settings
 from app.gui.autosave import AutoSaver
-from app.gui.batch_export import BatchExport, BatchExportDialog
-from app.gui.dialogs import AboutDialog, ExportPdfDialog, NewWorkupDialog, SettingsDialog
 from app.gui.errors import show_service_error
-from app.gui.history import AuditEventModel, HistoryDialog
 from app.gui.i18n import set_language
 from app.gui.models import EncounterListModel, Roles
-from app.gui.printing import make_printer, page_images, paint_pages
-from app.gui.workup_view import WorkupView
 from app.services import NotFoundError, ServiceError, WorkupService
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+    from app.gui.batch_export import BatchExport, BatchExportDialog
+    from app.gui.dialogs import AboutDialog, ExportPdfDialog, NewWorkupDialog, SettingsDialog
+    from app.gui.history import HistoryDialog
+    from app.gui.workup_view import WorkupView
 
 log = logging.getLogger("app.gui")
 SEARCH_DELAY_MS = 250
@@ -125,10 +128,9 @@ class MainWindow(QMainWindow):
 
         self.encounters = EncounterListModel(service, self._workflow_title, self)
         self.list_page = EncounterListPage(self.encounters, self)
-        self.workup = WorkupView(service, settings.language, self)
+        self._workup: WorkupView | None = None
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.list_page)
-        self.stack.addWidget(self.workup)
         self.setCentralWidget(self.stack)
         self.save_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.save_label)
@@ -141,13 +143,27 @@ class MainWindow(QMainWindow):
         self.list_page.search.textEdited.connect(self._on_search_text_edited)
         self.list_page.new_button.clicked.connect(self.new_workup)
         self.list_page.table.activated.connect(self._on_table_activated)
-        self.workup.save_state_changed.connect(self._on_workup_save_state_changed)
-        self.workup.encounter_changed.connect(self._on_workup_encounter_changed)
         self.encounters.modelReset.connect(self._on_encounters_changed)
         self.encounters.rowsInserted.connect(self._on_encounters_changed)
         self.encounters.set_search("")
         self._retranslate()
         self._update_actions()
+
+    @property
+    def workup(self) -> WorkupView:
+        """The workup view, built when it is first needed (not before the list is shown)."""
+        if self._workup is None:
+            from app.gui.workup_view import WorkupView
+
+            workup = WorkupView(self.service, self.settings.language, self)
+            self.stack.addWidget(workup)
+            workup.save_state_changed.connect(self._on_workup_save_state_changed)
+            workup.encounter_changed.connect(self._on_workup_encounter_changed)
+            self._workup = workup
+        return self._workup
+
+    def _in_workup(self) -> bool:
+        return self._workup is not None and self.stack.currentWidget() is self._workup
 
     # -- actions ----------------------------------------------------------------------
 
@@ -246,7 +262,7 @@ class MainWindow(QMainWindow):
         )
 
     def _update_title(self) -> None:
-        if self.stack.currentWidget() is self.workup and self.workup.encounter is not None:
+        if self._in_workup() and self.workup.encounter is not None:
             self.setWindowTitle(
                 self.tr("%1 — Ejaculatory Disorder Workup").replace(
                     "%1", self.workup.patient_label.text()
@@ -259,12 +275,13 @@ class MainWindow(QMainWindow):
         """Switch the interface language at once; the open workup stays open where it was."""
         set_language(language)
         self._titles.clear()
-        self.workup.set_language(language)
+        if self._workup is not None:
+            self._workup.set_language(language)
         self.encounters.retranslate()
         self._retranslate()
 
     def _update_actions(self) -> None:
-        in_workup = self.stack.currentWidget() is self.workup
+        in_workup = self._in_workup()
         for action in (
             self.next_action,
             self.previous_action,
@@ -307,7 +324,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_list(self) -> bool:
         """Back to the encounter list (after saving pending edits)."""
-        if not self.workup.settle(self.tr("Unsaved changes")):
+        if self._workup is not None and not self._workup.settle(self.tr("Unsaved changes")):
             return False
         self.stack.setCurrentWidget(self.list_page)
         self._update_title()
@@ -326,6 +343,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def new_workup(self) -> NewWorkupDialog:
         """Open the new-workup dialog (not blocking)."""
+        from app.gui.dialogs import NewWorkupDialog
+
         dialog = NewWorkupDialog(self.service, self.settings, self)
         dialog.encounter_started.connect(self._on_new_dialog_encounter_started)
         dialog.finished.connect(dialog.deleteLater)
@@ -345,6 +364,8 @@ class MainWindow(QMainWindow):
             or not self.workup.ready(self.tr("Export PDF"))
         ):
             return
+        from app.gui.dialogs import ExportPdfDialog
+
         dialog = ExportPdfDialog(encounter.language, self.settings.paper_size, self)
         self.export_dialog = dialog
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
@@ -408,8 +429,10 @@ class MainWindow(QMainWindow):
     @Slot()
     def export_pdfs(self) -> BatchExportDialog | None:
         """Open the batch export of summary PDFs (not blocking; pending edits saved first)."""
-        if not self.workup.ready(self.tr("Export PDFs")):
+        if self._workup is not None and not self._workup.ready(self.tr("Export PDFs")):
             return None
+        from app.gui.batch_export import BatchExportDialog
+
         dialog = BatchExportDialog(self.service, self.settings, self)
         dialog.export_started.connect(self._on_batch_export_started)
         dialog.finished.connect(dialog.deleteLater)
@@ -437,6 +460,10 @@ class MainWindow(QMainWindow):
         encounter = self.workup.encounter
         if encounter is None or encounter.id is None or not self.workup.ready(self.tr("Print")):
             return
+        from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+        from app.gui.printing import make_printer, page_images, paint_pages
+
         paper = self.settings.paper_size
         try:
             pdf = self.service.summary_pdf(encounter.id, paper=paper)
@@ -465,6 +492,8 @@ class MainWindow(QMainWindow):
         except ServiceError as error:
             show_service_error(self, self.tr("History of changes"), error)
             return None
+        from app.gui.history import AuditEventModel, HistoryDialog
+
         model = AuditEventModel(events, workflow, self.settings.language)
         dialog = HistoryDialog(model, self)
         dialog.finished.connect(dialog.deleteLater)
@@ -477,6 +506,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_settings(self) -> SettingsDialog:
         """Open the settings dialog (not blocking)."""
+        from app.gui.dialogs import SettingsDialog
+
         dialog = SettingsDialog(self.settings, self)
         dialog.accepted.connect(self._on_settings_dialog_accepted)
         dialog.finished.connect(dialog.deleteLater)
@@ -487,6 +518,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_about(self) -> AboutDialog:
         """Open the about box (not blocking)."""
+        from app.gui.dialogs import AboutDialog
+
         dialog = AboutDialog(self.service.database.label, self)
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
@@ -496,7 +529,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save pending edits before closing; ask when they cannot be saved."""
-        if not self.workup.settle(self.tr("Unsaved changes")):
+        if self._workup is not None and not self.workup.settle(self.tr("Unsaved changes")):
             if self.workup.saver.offline:
                 event.ignore()
                 return
@@ -549,12 +582,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_next_action_triggered(self) -> None:
-        if self.stack.currentWidget() is self.workup:
+        if self._in_workup():
             self.workup.next_section()
 
     @Slot()
     def _on_previous_action_triggered(self) -> None:
-        if self.stack.currentWidget() is self.workup:
+        if self._in_workup():
             self.workup.previous_section()
 
     @Slot()
@@ -572,12 +605,12 @@ class MainWindow(QMainWindow):
             AutoSaver.SAVED: self.tr("All changes saved"),
             AutoSaver.FAILED: self.tr("Not saved — see the message"),
             AutoSaver.INVALID: self.tr("A marked entry was not saved; correct it"),
-            AutoSaver.OFFLINE: self.tr(
-                "Not saved — database server unreachable; %n change(s) waiting",
-                "",
-                self.workup.saver.waiting,
-            ),
         }
+        if state == AutoSaver.OFFLINE:
+            waiting = self._workup.saver.waiting if self._workup is not None else 0
+            texts[state] = self.tr(
+                "Not saved — database server unreachable; %n change(s) waiting", "", waiting
+            )
         self._save_state = state
         self.save_label.setText(texts.get(state, ""))
 

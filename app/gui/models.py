@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import IntEnum
@@ -20,9 +22,11 @@ from PySide6.QtCore import (
 from app.domain.encounter import EncounterStatus, EncounterSummary, Patient, SectionCompletion
 from app.domain.workflow import Item, Section
 from app.gui.i18n import display_date, display_time
-from app.services import WorkupService
+from app.services import ServiceError, WorkupService
 
+log = logging.getLogger("app.gui")
 PAGE_SIZE = 200
+CACHED_PAGES = 8
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -38,6 +42,11 @@ class Roles(IntEnum):
     COMPLETE = Qt.ItemDataRole.UserRole + 7
     ITEM_ID = Qt.ItemDataRole.UserRole + 8
     OBJECT = Qt.ItemDataRole.UserRole + 9
+
+
+_ENCOUNTER_ROLES = frozenset(
+    {Qt.ItemDataRole.DisplayRole, Roles.ENCOUNTER_ID, Roles.PATIENT_ID, Roles.STATUS}
+)
 
 
 def status_text(status: EncounterStatus) -> str:
@@ -57,7 +66,12 @@ def local_time(moment: datetime) -> str:
 
 
 class EncounterListModel(QAbstractTableModel):
-    """Encounters matching a search, fetched from the service page by page as the view scrolls."""
+    """Encounters matching a search, read from the service a page at a time when shown.
+
+    Every matching encounter has a row from the start (the count comes from the service);
+    a row's page is read when the view first asks for it, and only the `cached_pages` pages
+    used last are kept, so scrolling through any number of encounters holds a few pages.
+    """
 
     COLUMNS = ("patient", "birth_date", "chart", "workflow", "status", "updated")
 
@@ -66,12 +80,15 @@ class EncounterListModel(QAbstractTableModel):
         service: WorkupService,
         workflow_title: Callable[[str], str],
         parent: QObject | None = None,
+        *,
+        cached_pages: int = CACHED_PAGES,
     ) -> None:
         super().__init__(parent)
         self._service = service
         self._workflow_title = workflow_title
         self._search = ""
-        self._rows: list[EncounterSummary] = []
+        self._pages: OrderedDict[int, list[EncounterSummary]] = OrderedDict()
+        self._cached_pages = max(1, cached_pages)
         self._total = 0
         self._headers = self._header_texts()
 
@@ -101,11 +118,21 @@ class EncounterListModel(QAbstractTableModel):
         """How many encounters match the search (loaded or not)."""
         return self._total
 
+    @property
+    def cached_pages(self) -> list[int]:
+        """The numbers of the pages held, least recently used first."""
+        return list(self._pages)
+
+    @property
+    def loaded_rows(self) -> int:
+        """How many rows are held in memory now."""
+        return sum(len(page) for page in self._pages.values())
+
     def set_search(self, text: str) -> None:
-        """Show the encounters matching `text`; rows are fetched when the view asks."""
+        """Show the encounters matching `text`; rows are read when the view asks."""
         self.beginResetModel()
         self._search = text.strip()
-        self._rows = []
+        self._pages.clear()
         self._total = self._service.count_encounters(self._search)
         self.endResetModel()
 
@@ -114,33 +141,41 @@ class EncounterListModel(QAbstractTableModel):
         self.set_search(self._search)
 
     def summary(self, row: int) -> EncounterSummary:
-        """The encounter shown in `row`."""
-        return self._rows[row]
+        """The encounter shown in `row` (IndexError when there is none)."""
+        found = self._summary(row)
+        if found is None:
+            raise IndexError(row)
+        return found
+
+    def _summary(self, row: int) -> EncounterSummary | None:
+        if not 0 <= row < self._total:
+            return None
+        page = self._page(row // PAGE_SIZE)
+        offset = row % PAGE_SIZE
+        return page[offset] if offset < len(page) else None
+
+    def _page(self, number: int) -> list[EncounterSummary]:
+        page = self._pages.get(number)
+        if page is not None:
+            self._pages.move_to_end(number)
+            return page
+        try:
+            page = self._service.list_encounters(self._search, PAGE_SIZE, number * PAGE_SIZE)
+        except ServiceError as error:
+            log.warning("encounter list page %d not read: %s", number, type(error).__name__)
+            page = []
+        self._pages[number] = page
+        while len(self._pages) > self._cached_pages:
+            self._pages.popitem(last=False)
+        return page
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """Rows loaded so far."""
-        return 0 if parent.isValid() else len(self._rows)
+        """Every matching encounter, read or not."""
+        return 0 if parent.isValid() else self._total
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         """Patient, birth date, chart, workflow, status, last change."""
         return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def canFetchMore(self, parent: AnyIndex) -> bool:
-        """Whether more matching encounters remain in the database."""
-        return not parent.isValid() and len(self._rows) < self._total
-
-    def fetchMore(self, parent: AnyIndex) -> None:
-        """Load the next page of rows."""
-        if parent.isValid():
-            return
-        page = self._service.list_encounters(self._search, PAGE_SIZE, len(self._rows))
-        if not page:
-            self._total = len(self._rows)
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-        self._rows.extend(page)
-        self.endInsertRows()
 
     def headerData(
         self,
@@ -159,9 +194,11 @@ class EncounterListModel(QAbstractTableModel):
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         """Cell text and the row's ids."""
-        if not index.isValid() or index.row() >= len(self._rows):
+        if not index.isValid() or role not in _ENCOUNTER_ROLES:
             return None
-        row = self._rows[index.row()]
+        row = self._summary(index.row())
+        if row is None:
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
             column = self.COLUMNS[index.column()]
             if column == "patient":

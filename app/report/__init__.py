@@ -1,11 +1,37 @@
-"""PDF documents: the encounter summary with patient instructions, and the blank workup sheet."""
+"""PDF documents: the encounter summary with patient instructions, and the blank workup sheet.
 
-from app.report.errors import ReportError, ReportWriteError
-from app.report.files import write_pdf_atomically
-from app.report.raster import render_pages
-from app.report.sheet import SheetData, build_sheet_data, render_sheet, sheet_pdf
-from app.report.summary_data import ClinicInfo, SummaryData, build_summary_data
-from app.report.summary_pdf import render_summary, summary_pdf
+The names below are loaded from their modules on first use, so that making a summary does
+not load the sheet module and the other way round.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.report.errors import ReportError, ReportWriteError
+    from app.report.files import write_pdf_atomically
+    from app.report.raster import render_pages
+    from app.report.sheet import SheetData, build_sheet_data, render_sheet, sheet_pdf
+    from app.report.summary_data import ClinicInfo, SummaryData, build_summary_data
+    from app.report.summary_pdf import render_summary, summary_pdf
+
+_MODULES = {
+    "ClinicInfo": "summary_data",
+    "ReportError": "errors",
+    "ReportWriteError": "errors",
+    "SheetData": "sheet",
+    "SummaryData": "summary_data",
+    "build_sheet_data": "sheet",
+    "build_summary_data": "summary_data",
+    "render_pages": "raster",
+    "render_sheet": "sheet",
+    "render_summary": "summary_pdf",
+    "sheet_pdf": "sheet",
+    "summary_pdf": "summary_pdf",
+    "write_pdf_atomically": "files",
+}
 
 __all__ = [
     "ClinicInfo",
@@ -22,3 +48,16 @@ __all__ = [
     "summary_pdf",
     "write_pdf_atomically",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_MODULES])

@@ -79,9 +79,15 @@ class Database:
 def _file_identity(path: Path) -> list[int] | None:
     """What changes whenever anything writes the file (its change time cannot be set back).
 
-    None while a write-ahead log exists: the file alone is not the whole database then.
+    None while a write-ahead log holds anything: the file alone is not the whole database
+    then. An empty log (left by a process that ended without closing) holds nothing.
     """
-    if Path(f"{path}-wal").exists():
+    try:
+        if Path(f"{path}-wal").stat().st_size > 0:
+            return None
+    except FileNotFoundError:
+        pass
+    except OSError:
         return None
     try:
         status = path.stat()
@@ -91,7 +97,8 @@ def _file_identity(path: Path) -> list[int] | None:
 
 
 def _record_closed_file(path: Path, record: Path, checked_at: float) -> None:
-    """Note that `path` was closed cleanly as it is now; a failure only costs a full check."""
+    """Note that `path` is, as it is now, whole and checked (it passed its full check or was
+    closed cleanly since); a failure only costs a full check."""
     identity = _file_identity(path)
     try:
         if identity is None:
@@ -233,9 +240,10 @@ def open_database(
     """Open `url`, checking a SQLite file first and leaving it untouched if it is damaged.
 
     With `check_record` (a file this application owns), a SQLite file that nothing has
-    written since the application closed it cleanly, and that passed its full check within
-    FULL_CHECK_INTERVAL, gets only a header and schema check; the record is renewed when
-    the database is disposed.
+    written since it last passed the full check here or since the application closed it
+    cleanly, and whose last full check is within FULL_CHECK_INTERVAL, gets only a header
+    and schema check. The record is written after each full check that passes (when the
+    file did not change during the check) and renewed when the database is disposed.
 
     Writes to SQLite take the write lock at BEGIN (BEGIN IMMEDIATE), so concurrent
     writers queue instead of failing half-way; reads use a plain deferred BEGIN.
@@ -260,8 +268,14 @@ def open_database(
                     "permission to it (and its folder) and start again"
                 )
             previous_check = _checked_at_if_unchanged(path, check_record)
+            identity = _file_identity(path)
             revision = _preflight_sqlite(path, full_check=previous_check is None)
-            checked_at = time.time() if previous_check is None else previous_check
+            if previous_check is None:
+                checked_at = time.time()
+                if check_record is not None and identity == _file_identity(path):
+                    _record_closed_file(path, check_record, checked_at)
+            else:
+                checked_at = previous_check
             if revision is not None and revision not in REVISIONS:
                 raise SchemaError(_newer_schema_message(str(path), revision))
         elif create:

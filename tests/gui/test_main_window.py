@@ -33,7 +33,7 @@ from app.gui.models import (
     Roles,
     SectionListModel,
 )
-from app.services import WorkupService
+from app.services import UnavailableError, WorkupService
 from tests.gui.conftest import CLINICIAN, WORKFLOW_ID, Clock, Messages
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -84,7 +84,8 @@ def test_search_finds_one_patient_among_thousands(
     window.show()
     model = window.encounters
     assert model.total == MANY + 1
-    assert model.rowCount() <= 2 * PAGE_SIZE  # loaded lazily, not all at once
+    assert model.rowCount() == MANY + 1
+    assert model.loaded_rows <= 2 * PAGE_SIZE  # read lazily, not all at once
     qtbot.keyClicks(window.list_page.search, "zubar")
     qtbot.waitUntil(lambda: model.total == 1)
     qtbot.waitUntil(lambda: model.rowCount() == 1)
@@ -99,23 +100,100 @@ def test_search_finds_one_patient_among_thousands(
     many_service.close()
 
 
-def test_encounter_model_fetches_pages_and_passes_the_model_tester(
+def test_encounter_model_reads_pages_when_shown_and_passes_the_model_tester(
     qtmodeltester: ModelTester, many_service: WorkupService
 ) -> None:
     model = EncounterListModel(many_service, lambda workflow_id: workflow_id)
     model.set_search("")
-    assert model.rowCount() == 0
-    assert model.canFetchMore(model.index(-1, -1))
-    model.fetchMore(model.index(-1, -1))
-    assert model.rowCount() == PAGE_SIZE
-    model.fetchMore(model.index(-1, -1))
-    assert model.rowCount() == 2 * PAGE_SIZE
+    assert model.rowCount() == MANY + 1
+    assert model.loaded_rows == 0
+    assert not model.canFetchMore(model.index(-1, -1))
     assert model.index(0, 0).data(Roles.ENCOUNTER_ID) is not None
+    assert model.cached_pages == [0]
+    assert model.index(PAGE_SIZE, 0).data(Roles.ENCOUNTER_ID) is not None
+    assert model.cached_pages == [0, 1]
+    assert model.loaded_rows == 2 * PAGE_SIZE
     qtmodeltester.check(model, force_py=True)
     searched = EncounterListModel(many_service, lambda workflow_id: workflow_id)
     searched.set_search("K0001")  # chart numbers K00010 ... K00019
     assert searched.total == 10
+    assert searched.rowCount() == 10
     qtmodeltester.check(searched, force_py=True)
+    many_service.close()
+
+
+def test_encounter_model_keeps_few_pages_and_reads_evicted_ones_again(
+    many_service: WorkupService,
+) -> None:
+    expected = [summary.id for summary in many_service.list_encounters("", MANY + 1, 0)]
+    model = EncounterListModel(many_service, lambda workflow_id: workflow_id, cached_pages=3)
+    model.set_search("")
+    shown = [model.index(row, 0).data(Roles.ENCOUNTER_ID) for row in range(model.rowCount())]
+    assert shown == expected
+    last_page = MANY // PAGE_SIZE
+    assert model.cached_pages == [last_page - 2, last_page - 1, last_page]
+    assert model.loaded_rows <= 3 * PAGE_SIZE
+    for row in (0, 1, PAGE_SIZE + 5, PAGE_SIZE - 1, MANY):
+        assert model.index(row, 1).data(Roles.ENCOUNTER_ID) == expected[row]
+        assert model.summary(row).id == expected[row]
+    assert model.cached_pages == [1, 0, last_page]
+    assert model.index(MANY + 1, 0).data() is None
+    with pytest.raises(IndexError):
+        model.summary(MANY + 1)
+    model.refresh()
+    assert model.cached_pages == []
+    many_service.close()
+
+
+def test_encounter_model_leaves_rows_blank_when_a_page_cannot_be_read(
+    many_service: WorkupService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = EncounterListModel(many_service, lambda workflow_id: workflow_id)
+    model.set_search("")
+
+    def unreachable(*_args: object) -> object:
+        raise UnavailableError("database server unreachable")
+
+    monkeypatch.setattr(many_service, "list_encounters", unreachable)
+    assert model.index(PAGE_SIZE * 3, 0).data() is None
+    assert model.index(PAGE_SIZE * 3 + 1, 0).data(Roles.ENCOUNTER_ID) is None
+    monkeypatch.undo()
+    model.refresh()
+    assert model.index(PAGE_SIZE * 3, 0).data(Roles.ENCOUNTER_ID) is not None
+    many_service.close()
+
+
+def test_scrolling_to_the_end_and_back_opens_the_chosen_rows(
+    qtbot: QtBot, many_service: WorkupService
+) -> None:
+    window = MainWindow(many_service, Settings(default_clinician=CLINICIAN))
+    qtbot.addWidget(window)
+    window.encounters._cached_pages = 2
+    window.show()
+    qtbot.waitExposed(window)
+    table = window.list_page.table
+    model = window.encounters
+    last_page = MANY // PAGE_SIZE
+    table.scrollToBottom()
+    qtbot.waitUntil(lambda: model.cached_pages[-1:] == [last_page])
+    assert len(model.cached_pages) <= 2
+    last = model.index(MANY, 0)
+    table.setCurrentIndex(last)
+    expected = many_service.list_encounters("", 1, MANY)[0]
+    table.scrollToTop()
+    qtbot.waitUntil(lambda: model.cached_pages[-1:] == [0])
+    assert len(model.cached_pages) <= 2
+    assert last_page - 1 not in model.cached_pages
+    assert table.currentIndex().row() == MANY
+    first = model.index(0, 0)
+    assert first.data() == many_service.list_encounters("", 1, 0)[0].patient_name
+    table.scrollTo(last)
+    rect = table.visualRect(last)
+    qtbot.mouseClick(table.viewport(), LEFT, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), LEFT, pos=rect.center())
+    assert window.stack.currentWidget() is window.workup
+    assert window.workup.encounter is not None
+    assert window.workup.encounter.id == expected.id
     many_service.close()
 
 

@@ -197,3 +197,32 @@ def test_a_file_closed_cleanly_skips_the_full_check_until_something_else_writes_
     monkeypatch.setattr(database_module, "FULL_CHECK_INTERVAL", -1)
     session()
     assert checks == [True, False, True, True]
+
+
+def test_a_file_that_passed_the_full_check_skips_it_after_a_process_ended_without_closing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "records.sqlite3"
+    record = tmp_path / "state" / "checked.json"
+    _migrated(path)
+    checks: list[bool] = []
+    preflight = database_module._preflight_sqlite
+
+    def counting(target: Path, full_check: bool = True) -> str | None:
+        checks.append(full_check)
+        return preflight(target, full_check)
+
+    monkeypatch.setattr(database_module, "_preflight_sqlite", counting)
+    left_open = open_database(f"sqlite:///{path}", check_record=record)
+    with left_open.engine.connect() as connection:
+        connection.execute(text("SELECT count(*) FROM patients"))
+    assert Path(f"{path}-wal").exists()
+    reopened = open_database(f"sqlite:///{path}", check_record=record)
+    assert checks == [True, False]
+    with reopened.write_factory.begin() as session:
+        session.execute(text("CREATE TABLE scratch (id INTEGER)"))
+    assert Path(f"{path}-wal").stat().st_size > 0
+    open_database(f"sqlite:///{path}", check_record=record).engine.dispose()
+    assert checks == [True, False, True]
+    left_open.engine.dispose()
+    reopened.engine.dispose()
