@@ -11,11 +11,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QProgressDialog,
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.config import Settings
 from app.domain.encounter import EncounterStatus
+from app.gui.dialogs import add_hint_and_buttons
 from app.gui.errors import show_service_error
 from app.gui.i18n import current_language, display_date
 from app.services import ServiceError, WorkupService, batch_pdf_name, batch_since
@@ -246,25 +245,16 @@ class BatchExportDialog(QDialog):
         form.addRow("", self.signed_only_check)
         form.addRow(folder_label, folder_row)
         layout.addLayout(form)
-        hint = QLabel(
+        self.export_button = add_hint_and_buttons(
+            self,
+            layout,
             self.tr(
                 "Each workup changed on or after that date gets its summary PDF, in the "
                 "workup's own language on %1 paper, named encounter-ID.pdf. A file of the "
                 "same name is replaced."
             ).replace("%1", settings.paper_size),
-            self,
+            self.tr("Export"),
         )
-        hint.setObjectName("helpText")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.export_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.export_button.setText(self.tr("Export"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
         self.browse_button.clicked.connect(self._on_browse_button_clicked)
 
     def since(self) -> date:

@@ -58,6 +58,25 @@ def fill_paper_sizes(combo: QComboBox, chosen: str) -> None:
     combo.setCurrentIndex(max(combo.findData(chosen), 0))
 
 
+def add_hint_and_buttons(
+    dialog: QDialog, layout: QVBoxLayout, hint: str, accept_text: str
+) -> QPushButton:
+    """Close `layout` with a wrapped hint and OK (named `accept_text`) / Cancel; return OK."""
+    label = QLabel(hint, dialog)
+    label.setObjectName("helpText")
+    label.setWordWrap(True)
+    layout.addWidget(label)
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog
+    )
+    accept_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    accept_button.setText(accept_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return accept_button
+
+
 class NewWorkupDialog(QDialog):
     """Pick or register a patient, choose the workflow and clinician, start a draft."""
 
@@ -413,24 +432,15 @@ class ExportPdfDialog(QDialog):
             widget.setAccessibleName(text)
             form.addRow(text, widget)
         layout.addLayout(form)
-        hint = QLabel(
+        self.choose_button = add_hint_and_buttons(
+            self,
+            layout,
             self.tr(
                 "The workup's own language is chosen first; choosing another one changes "
                 "this file only."
             ),
-            self,
+            self.tr("Choose file…"),
         )
-        hint.setObjectName("helpText")
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.choose_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.choose_button.setText(self.tr("Choose file…"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
 
     def language(self) -> str:
         """The language chosen for the PDF."""
