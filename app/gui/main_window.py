@@ -144,7 +144,6 @@ class MainWindow(QMainWindow):
         self.list_page.new_button.clicked.connect(self.new_workup)
         self.list_page.table.activated.connect(self._on_table_activated)
         self.encounters.modelReset.connect(self._on_encounters_changed)
-        self.encounters.rowsInserted.connect(self._on_encounters_changed)
         self.encounters.set_search("")
         self._retranslate()
         self._update_actions()
