@@ -24,7 +24,6 @@ import json
 import os
 import random
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -283,17 +282,6 @@ def child_typing(url: str, encounter_id: int) -> None:
     QCoreApplication.exec()
 
 
-def _draft_encounter(database: Path) -> int:
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        row = connection.execute(
-            "SELECT id FROM encounters WHERE status = 'draft' ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-    finally:
-        connection.close()
-    return int(row[0])
-
-
 def _run_child(arguments: list[str], folder: Path) -> dict[str, Any]:
     environment = dict(os.environ)
     environment.update(
@@ -325,10 +313,12 @@ def measure_memory(database: Path) -> dict[str, Any]:
 
 def measure_typing(database: Path) -> dict[str, Any]:
     """Event-loop stalls while typing into a workup of a copy of the database."""
+    from benchmarks.common import newest_draft_encounter
+
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "typing.sqlite3"
         shutil.copyfile(database, copy)
-        encounter_id = _draft_encounter(copy)
+        encounter_id = newest_draft_encounter(copy)
         return _run_child(["typing", f"sqlite:///{copy}", str(encounter_id)], Path(folder))
 
 

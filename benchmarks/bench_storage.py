@@ -21,7 +21,14 @@ from pathlib import Path
 from app.config import Settings
 from app.services import WorkupService
 from app.storage.repository import search_key
-from benchmarks.common import Result, benchmark_database, median, percentile, time_ms
+from benchmarks.common import (
+    Result,
+    benchmark_database,
+    median,
+    newest_draft_encounter,
+    percentile,
+    time_ms,
+)
 
 PAGE = 200
 SEARCHES = 300
@@ -116,23 +123,12 @@ def measure_search(database: Path) -> dict[str, tuple[list[float], list[float]]]
         service.close()
 
 
-def _draft_encounter(database: Path) -> int:
-    connection = sqlite3.connect(database)
-    try:
-        row = connection.execute(
-            "SELECT id FROM encounters WHERE status = 'draft' ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-    finally:
-        connection.close()
-    return int(row[0])
-
-
 def measure_autosave(database: Path) -> tuple[list[float], list[float]]:
     """Durable single-answer saves through the service, and the sqlite3 floor."""
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "autosave.sqlite3"
         shutil.copyfile(database, copy)
-        encounter_id = _draft_encounter(copy)
+        encounter_id = newest_draft_encounter(copy)
         service = WorkupService.open(Settings(), f"sqlite:///{copy}")
         values: Iterator[str] = cycle(["yes", "no", "unknown"])
         texts = cycle([f"Typed note, revision {number}" for number in range(97)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import statistics
 import time
 from collections.abc import Callable
@@ -37,6 +38,18 @@ class Result:
 def benchmark_database() -> Path:
     """The generated database every benchmark reads (made once, then reused)."""
     return ensure_database(PATIENTS, ENCOUNTERS)
+
+
+def newest_draft_encounter(database: Path) -> int:
+    """The id of the newest draft encounter in a benchmark database (read-only)."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        row = connection.execute(
+            "SELECT id FROM encounters WHERE status = 'draft' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        connection.close()
+    return int(row[0])
 
 
 def percentile(samples: list[float], share: float) -> float:

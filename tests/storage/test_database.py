@@ -164,12 +164,9 @@ def test_engine_reads_see_committed_writes(tmp_path: Path) -> None:
     database.dispose()
 
 
-def test_a_file_closed_cleanly_skips_the_full_check_until_something_else_writes_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "records.sqlite3"
-    record = tmp_path / "state" / "checked.json"
-    _migrated(path)
+@pytest.fixture
+def full_checks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each SQLite preflight from now on runs the full check, in order."""
     checks: list[bool] = []
     preflight = database_module._preflight_sqlite
 
@@ -177,13 +174,24 @@ def test_a_file_closed_cleanly_skips_the_full_check_until_something_else_writes_
         checks.append(full_check)
         return preflight(target, full_check)
 
+    monkeypatch.setattr(database_module, "_preflight_sqlite", counting)
+    return checks
+
+
+def test_a_file_closed_cleanly_skips_the_full_check_until_something_else_writes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full_checks: list[bool]
+) -> None:
+    path = tmp_path / "records.sqlite3"
+    record = tmp_path / "state" / "checked.json"
+    _migrated(path)
+    checks = full_checks
+
     def session() -> None:
         database = open_database(f"sqlite:///{path}", check_record=record)
         with database.engine.connect() as connection:
             connection.execute(text("SELECT count(*) FROM patients"))
         database.dispose()
 
-    monkeypatch.setattr(database_module, "_preflight_sqlite", counting)
     for _ in range(2):
         session()
     assert checks == [True, False]
@@ -200,19 +208,13 @@ def test_a_file_closed_cleanly_skips_the_full_check_until_something_else_writes_
 
 
 def test_a_file_that_passed_the_full_check_skips_it_after_a_process_ended_without_closing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, full_checks: list[bool]
 ) -> None:
     path = tmp_path / "records.sqlite3"
     record = tmp_path / "state" / "checked.json"
     _migrated(path)
-    checks: list[bool] = []
-    preflight = database_module._preflight_sqlite
+    checks = full_checks
 
-    def counting(target: Path, full_check: bool = True) -> str | None:
-        checks.append(full_check)
-        return preflight(target, full_check)
-
-    monkeypatch.setattr(database_module, "_preflight_sqlite", counting)
     left_open = open_database(f"sqlite:///{path}", check_record=record)
     with left_open.engine.connect() as connection:
         connection.execute(text("SELECT count(*) FROM patients"))
