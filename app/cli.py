@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from app import __version__, services
+from app.startup import resume_collector
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -406,6 +407,8 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     try:
         args = build_parser().parse_args(list(argv))
         context = _Context(args, out, err)
+        if args.command not in (None, "gui"):
+            resume_collector()  # the window resumes it once it is shown
         return COMMANDS[args.command or "gui"](context)
     except CommandError as error:
         print(_one_line(str(error)), file=err)

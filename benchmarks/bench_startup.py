@@ -47,8 +47,17 @@ def _exit_on_paint(widget: Any, ready: Any) -> None:
 
 
 def child_app(url: str) -> None:
-    """Run `workup gui` the way the console script does, leaving at the first full paint."""
-    import app.gui.application as application
+    """Run `workup gui` the way the console script does, leaving at the first full paint.
+
+    The console script (`app.startup.main`) pauses the garbage collector and imports
+    `app.cli` first; so does this child, before it reaches into the GUI modules to watch
+    the paint, so that modules load in the same order and under the same conditions.
+    """
+    from app.startup import pause_collector
+
+    pause_collector()
+    from app.cli import main
+    from app.gui import application
 
     start_loop = application.run
 
@@ -58,8 +67,6 @@ def child_app(url: str) -> None:
         return start_loop(qt_application, window)
 
     application.run = run  # type: ignore[assignment]
-    from app.cli import main
-
     main(["gui", "--database-url", url])
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QMainWindow, QStyleFactory
 
 from app.gui.errors import ExceptionReporter
+from app.startup import resume_collector
 
 APPLICATION_NAME = "Ejaculatory Disorder Workup"
 
@@ -80,6 +82,7 @@ def run(application: QApplication, window: QMainWindow) -> int:
     sys.excepthook = ExceptionReporter(lambda: window)
     try:
         window.show()
+        QTimer.singleShot(0, resume_collector)
         return application.exec()
     finally:
         sys.excepthook = previous

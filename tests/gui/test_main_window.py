@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sys
 from datetime import date
@@ -34,6 +35,7 @@ from app.gui.models import (
     SectionListModel,
 )
 from app.services import UnavailableError, WorkupService
+from app.startup import pause_collector
 from tests.gui.conftest import CLINICIAN, WORKFLOW_ID, Clock, Messages
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -375,6 +377,24 @@ def test_run_installs_and_restores_the_excepthook(
     assert run(application, window) == 0
     assert isinstance(seen[0], ExceptionReporter)
     assert sys.excepthook is before
+
+
+def test_run_resumes_a_paused_garbage_collector_once_the_window_is_up(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    application = QApplication.instance()
+    assert isinstance(application, QApplication)
+    frozen_before = gc.get_freeze_count()
+    pause_collector()
+    try:
+        monkeypatch.setattr(application, "exec", lambda: 0)
+        assert run(application, window) == 0
+        assert not gc.isenabled()  # shown, the event loop not yet turned
+        qtbot.waitUntil(gc.isenabled)
+        assert gc.get_freeze_count() > frozen_before
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def test_history_shows_every_change_with_who_and_where(
