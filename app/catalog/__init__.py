@@ -1,5 +1,6 @@
 """Finds, parses and validates workflow files."""
 
+from app.catalog.cache import ParsedCache
 from app.catalog.lines import LineIndex
 from app.catalog.loader import (
     Catalog,
@@ -8,13 +9,21 @@ from app.catalog.loader import (
     read_workflow_text,
 )
 from app.catalog.problems import CatalogError, Problem, WorkflowFileError
-from app.catalog.rules import CheckResult, check_workflow, lint_workflow, parse_workflow
+from app.catalog.rules import (
+    CheckResult,
+    Parser,
+    check_workflow,
+    lint_workflow,
+    parse_workflow,
+)
 
 __all__ = [
     "Catalog",
     "CatalogError",
     "CheckResult",
     "LineIndex",
+    "ParsedCache",
+    "Parser",
     "Problem",
     "WorkflowFileError",
     "check_workflow",

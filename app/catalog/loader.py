@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.catalog.problems import Problem, WorkflowFileError
-from app.catalog.rules import CheckResult, check_workflow
+from app.catalog.rules import CheckResult, Parser, check_workflow
 from app.domain.workflow import Workflow
 
 
@@ -30,13 +31,13 @@ def read_workflow_text(path: Path) -> str:
         raise WorkflowFileError([Problem(str(path), 1, "workflow", message)]) from None
 
 
-def check_workflow_file(path: Path) -> CheckResult:
+def check_workflow_file(path: Path, parse: Parser = tomllib.loads) -> CheckResult:
     """Read and check one workflow file; never raises for a bad or unreadable file."""
     try:
         text = read_workflow_text(path)
     except WorkflowFileError as error:
         return CheckResult(None, error.problems, [])
-    return check_workflow(text, str(path))
+    return check_workflow(text, str(path), parse)
 
 
 def load_workflow_file(path: Path) -> Workflow:
@@ -61,15 +62,20 @@ class Catalog:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     broken_files: list[Path] = field(default_factory=list)
+    parse: Parser = field(default=tomllib.loads, repr=False, compare=False)
 
     def get(self, workflow_id: str) -> Workflow:
         """The workflow `workflow_id`; KeyError when the catalog has none."""
         return self.workflows[workflow_id]
 
     @classmethod
-    def load(cls, dirs: Sequence[Path]) -> Catalog:
-        """Load every `*.toml` file of each folder; a broken file never stops the others."""
-        catalog = cls()
+    def load(cls, dirs: Sequence[Path], parse: Parser = tomllib.loads) -> Catalog:
+        """Load every `*.toml` file of each folder; a broken file never stops the others.
+
+        `parse` turns each file's text into its TOML document (a `ParsedCache` may stand
+        in front of `tomllib.loads`).
+        """
+        catalog = cls(parse=parse)
         for folder in dirs:
             if not folder.is_dir():
                 catalog.problems.append(
@@ -82,7 +88,7 @@ class Catalog:
 
     def add_file(self, path: Path) -> None:
         """Check one file and add its workflow, or record its problems."""
-        result = check_workflow_file(path)
+        result = check_workflow_file(path, self.parse)
         if result.workflow is None:
             self.problems.extend(result.problems)
             self.broken_files.append(path)

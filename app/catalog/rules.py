@@ -6,6 +6,7 @@ import hashlib
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -99,10 +100,14 @@ class CheckResult:
     warnings: list[Problem]
 
 
-def check_workflow(text: str, path: str) -> CheckResult:
+Parser = Callable[[str], dict[str, Any]]
+"""Turns a TOML text into its document: `tomllib.loads`, or a cache in front of it."""
+
+
+def check_workflow(text: str, path: str, parse: Parser = tomllib.loads) -> CheckResult:
     """Parse and check a workflow text completely; never raises for a bad file."""
     try:
-        data = tomllib.loads(text)
+        data = parse(text)
     except tomllib.TOMLDecodeError as error:
         return CheckResult(None, [_syntax_problem(error, text, path)], [])
     checker = _Checker(text, path, data)
@@ -110,12 +115,12 @@ def check_workflow(text: str, path: str) -> CheckResult:
     return CheckResult(workflow, checker.problems, checker.warnings)
 
 
-def parse_workflow(text: str, path: str) -> Workflow:
+def parse_workflow(text: str, path: str, parse: Parser = tomllib.loads) -> Workflow:
     """The workflow in `text`; WorkflowFileError listing every problem when it has any.
 
     `path` is only used to name the file in problems.
     """
-    result = check_workflow(text, path)
+    result = check_workflow(text, path, parse)
     if result.workflow is None:
         raise WorkflowFileError(result.problems)
     return result.workflow
