@@ -210,12 +210,14 @@ def _cmd_export(context: _Context) -> int:
         raise CommandError("workup export: --since goes with --all", EXIT_USAGE)
     if args.jobs and not args.all:
         raise CommandError("workup export: --jobs goes with --all", EXIT_USAGE)
-    service = context.service()
     if not args.all:
-        data = service.summary_pdf(args.encounter_id, args.lang, args.paper)
-        service.write_pdf(args.out, data)
+        data = services.export_summary_pdf(
+            context.settings, args.database_url, args.encounter_id, args.lang, args.paper
+        )
+        services.write_file_atomically(args.out, data)
         print(args.out, file=context.out)
         return EXIT_OK
+    service = context.service()
     folder: Path = args.out
     if not folder.is_dir():
         raise CommandError(f"workup export: {folder} is not an existing folder")

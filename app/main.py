@@ -8,6 +8,9 @@ import sys
 
 def run_gui(database_url: str | None = None) -> int:
     """Start the application window; return the process exit code."""
+    from app.services import ServiceError, WorkupService, load_storage
+
+    load_storage()  # before Qt, which slows the imports that come after it
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QMessageBox
 
@@ -15,7 +18,6 @@ def run_gui(database_url: str | None = None) -> int:
     from app.gui.application import APPLICATION_NAME, create_application, run
     from app.gui.i18n import set_language
     from app.gui.main_window import MainWindow
-    from app.services import ServiceError, WorkupService
 
     application = create_application(sys.argv[:1])
     setup_logging()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -11,9 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
-from app.catalog import Catalog, CatalogError, WorkflowFileError, parse_workflow
+from app import storage
+from app.catalog import Catalog, CatalogError, ParsedCache, WorkflowFileError, parse_workflow
 from app.config import Settings, data_dir, resolve_database_url, resolve_workflow_dirs
 from app.domain.encounter import (
     AuditEvent,
@@ -29,18 +31,12 @@ from app.domain.encounter import (
 from app.domain.errors import AnswerError, DomainError, fill_template
 from app.domain.values import AnswerValue, to_json, validate_answer
 from app.domain.workflow import Item, Section, Workflow
-from app.storage import (
-    UNSET,
-    AuditVerification,
-    Database,
-    Repository,
-    check_schema,
-    current_revision,
-    integrity_check,
-    open_database,
-    sqlite_file,
-)
+from app.storage import UNSET
 from app.storage import errors as storage_errors
+from app.storage.filecheck import checked_at_if_unchanged, plain_sqlite_path
+
+if TYPE_CHECKING:
+    from app.storage import AuditVerification, Database, Repository
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -139,7 +135,7 @@ def default_workstation() -> str:
 def opened_database(url: str, *, create: bool = True) -> Iterator[Database]:
     """Open a database for a maintenance command and close it afterwards."""
     try:
-        database = open_database(url, create=create)
+        database = storage.open_database(url, create=create)
     except storage_errors.StorageError as error:
         raise UnavailableError(str(error)) from error
     try:
@@ -173,14 +169,14 @@ def check_database(url: str) -> DatabaseReport:
     """Check integrity, schema revision and audit chain of a database without changing it."""
     with opened_database(url, create=False) as database:
         try:
-            revision = current_revision(database)
-            problems = integrity_check(database)
+            revision = storage.current_revision(database)
+            problems = storage.integrity_check(database)
             try:
-                check_schema(database)
+                storage.check_schema(database)
             except storage_errors.SchemaError as error:
                 problems.append(str(error))
                 return DatabaseReport(database.label, revision, problems, None)
-            audit = Repository(database, lambda: datetime.now(UTC), "check").verify_audit()
+            audit = storage.Repository(database, lambda: datetime.now(UTC), "check").verify_audit()
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         if not audit.ok:
@@ -215,7 +211,7 @@ def copy_database(
     ):
         try:
             copied = copy_records(source, target, progress)
-            audit = Repository(target, lambda: datetime.now(UTC), "copy").verify_audit()
+            audit = storage.Repository(target, lambda: datetime.now(UTC), "copy").verify_audit()
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         if not audit.ok:
@@ -225,16 +221,36 @@ def copy_database(
 
 def database_check_record(url: str) -> Path | None:
     """Where the application notes that it closed a local database file cleanly."""
-    path = sqlite_file(url)
+    path = storage.sqlite_file(url)
     if path is None:
         return None
-    name = hashlib.sha256(str(path.expanduser().absolute()).encode("utf-8")).hexdigest()
+    return _check_record(path.expanduser().absolute())
+
+
+def _check_record(path: Path) -> Path:
+    """Where the application notes that it closed the database file `path` (absolute)."""
+    name = hashlib.sha256(str(path).encode("utf-8")).hexdigest()
     return data_dir() / "checked" / f"{name[:32]}.json"
+
+
+def load_storage() -> None:
+    """Load the database layer now rather than when the first database is opened.
+
+    The window application calls this before it loads Qt: the import hook of Qt's Python
+    bindings slows every later import, and SQLAlchemy's are many (about 60 ms more).
+    """
+    for module in ("app.storage.database", "app.storage.repository"):
+        importlib.import_module(module)
+
+
+def parsed_workflows() -> ParsedCache:
+    """Parsed workflow texts, kept in the data folder so that each is parsed once."""
+    return ParsedCache(data_dir() / "cache" / "workflows")
 
 
 def load_catalog(settings: Settings) -> Catalog:
     """The shipped workflows and the clinic's own, with every problem found in them."""
-    return Catalog.load(resolve_workflow_dirs(settings))
+    return Catalog.load(resolve_workflow_dirs(settings), parsed_workflows().loads)
 
 
 class WorkupService:
@@ -252,7 +268,9 @@ class WorkupService:
         self._catalog = catalog
         self.settings = settings
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
-        self._repository = Repository(database, self._clock, workstation or default_workstation())
+        self._repository: Repository = storage.Repository(
+            database, self._clock, workstation or default_workstation()
+        )
 
     @classmethod
     def open(
@@ -267,17 +285,17 @@ class WorkupService:
         """Open the configured database (creating a local SQLite schema when new)."""
         url = resolve_database_url(database_url, settings)
         try:
-            database = open_database(url, check_record=database_check_record(url))
+            database = storage.open_database(url, check_record=database_check_record(url))
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         try:
-            revision = current_revision(database)
+            revision = storage.current_revision(database)
             upgrade_allowed = database.is_sqlite if auto_upgrade is None else auto_upgrade
             if revision is None and upgrade_allowed:
                 from app.storage.migrate import upgrade
 
                 upgrade(database)
-            check_schema(database)
+            storage.check_schema(database)
         except storage_errors.StorageError as error:
             database.dispose()
             raise UnavailableError(str(error)) from error
@@ -317,16 +335,7 @@ class WorkupService:
             raise NotFoundError(f"no workflow '{workflow_id}'") from None
 
     def _resolve_snapshot(self, content_hash: str, source_text: str) -> Workflow:
-        if self._catalog is not None:
-            for workflow in self._catalog.workflows.values():
-                if workflow.content_hash == content_hash:
-                    return workflow
-        try:
-            return parse_workflow(source_text, f"snapshot {content_hash[:12]}")
-        except CatalogError as error:
-            raise storage_errors.StorageError(
-                f"the stored workflow snapshot {content_hash[:12]} cannot be read: {error}"
-            ) from error
+        return _snapshot_workflow(self._catalog, content_hash, source_text)
 
     # -- patients ---------------------------------------------------------------------
 
@@ -582,35 +591,19 @@ class WorkupService:
     # -- PDFs -------------------------------------------------------------------------
 
     def _clinic(self) -> Any:
-        from app.report import ClinicInfo
-
-        return ClinicInfo(name=self.settings.clinic_name, address=self.settings.clinic_address)
+        return _clinic_info(self.settings)
 
     def _paper(self, paper: str | None) -> str:
-        return paper or self.settings.paper_size or "A4"
+        return _paper_size(self.settings, paper)
 
     @_translated
     def summary_pdf(
         self, encounter_id: int, language: str | None = None, paper: str | None = None
     ) -> bytes:
         """The PDF summary of an encounter (with the patient's instruction pages)."""
-        from app.report import ReportError, summary_pdf
-
         encounter = self.encounter(encounter_id)
         workflow = self.encounter_workflow(encounter_id)
-        include = encounter.answers.get("export_instructions", True) is not False
-        try:
-            return summary_pdf(
-                workflow,
-                encounter,
-                self._clinic(),
-                _language(language or encounter.language),
-                self._clock(),
-                paper=self._paper(paper),
-                include_instructions=bool(include),
-            )
-        except ReportError as error:
-            raise ServiceError(str(error)) from error
+        return _summary_pdf(self.settings, self._clock, encounter, workflow, language, paper)
 
     def page_images(self, data: bytes, dpi: int = 300) -> list[bytes]:
         """The pages of a PDF made here as PNG images, for printing exactly those pages."""
@@ -633,12 +626,7 @@ class WorkupService:
 
     def write_file(self, path: Path, data: bytes) -> None:
         """Write any export atomically; a failure leaves no partial file."""
-        from app.fileio import FileWriteError, write_atomically
-
-        try:
-            write_atomically(path, data)
-        except FileWriteError as error:
-            raise ServiceError(str(error)) from error
+        write_file_atomically(path, data)
 
     def write_pdf(self, path: Path, data: bytes) -> None:
         """Write a PDF atomically; a failure leaves no partial file."""
@@ -649,6 +637,124 @@ def _language(language: str) -> str:
     if language not in LANGUAGES:
         raise InvalidInputError(f"unknown language '{language}'; use en or ru")
     return language
+
+
+def _snapshot_workflow(catalog: Catalog | None, content_hash: str, source_text: str) -> Workflow:
+    """The workflow of a stored snapshot: the catalog's own when it has that exact
+    definition, else the snapshot's text parsed."""
+    if catalog is not None:
+        for workflow in catalog.workflows.values():
+            if workflow.content_hash == content_hash:
+                return workflow
+    try:
+        return parse_workflow(
+            source_text, f"snapshot {content_hash[:12]}", parsed_workflows().loads
+        )
+    except CatalogError as error:
+        raise storage_errors.StorageError(
+            f"the stored workflow snapshot {content_hash[:12]} cannot be read: {error}"
+        ) from error
+
+
+def _clinic_info(settings: Settings) -> Any:
+    from app.report import ClinicInfo
+
+    return ClinicInfo(name=settings.clinic_name, address=settings.clinic_address)
+
+
+def _paper_size(settings: Settings, paper: str | None) -> str:
+    return paper or settings.paper_size or "A4"
+
+
+def _summary_pdf(
+    settings: Settings,
+    clock: Clock,
+    encounter: Encounter,
+    workflow: Workflow,
+    language: str | None,
+    paper: str | None,
+) -> bytes:
+    """The PDF summary of `encounter` (with the patient's instruction pages)."""
+    from app.report import ReportError, summary_pdf
+
+    include = encounter.answers.get("export_instructions", True) is not False
+    try:
+        return summary_pdf(
+            workflow,
+            encounter,
+            _clinic_info(settings),
+            _language(language or encounter.language),
+            clock(),
+            paper=_paper_size(settings, paper),
+            include_instructions=bool(include),
+        )
+    except ReportError as error:
+        raise ServiceError(str(error)) from error
+
+
+def _directly_readable(url: str) -> Path | None:
+    """The file of a SQLite `url` when an encounter may be read from it without opening the
+    database normally: the file exists, may be written (as opening requires), and nothing
+    has written it since it last passed its full check (see `open_database`)."""
+    path = plain_sqlite_path(url)
+    if path is None:
+        return None
+    path = path.expanduser().absolute()
+    if not path.is_file():
+        return None
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return None
+    if checked_at_if_unchanged(path, _check_record(path)) is None:
+        return None
+    return path
+
+
+@_translated
+def export_summary_pdf(
+    settings: Settings,
+    database_url: str | None,
+    encounter_id: int,
+    language: str | None = None,
+    paper: str | None = None,
+    *,
+    clock: Clock | None = None,
+) -> bytes:
+    """The PDF summary of one encounter, the same as `WorkupService.summary_pdf` makes.
+
+    A local SQLite file that is exactly as it was when it last passed its full check is
+    read directly (without SQLAlchemy, see app.storage.sqlite_read). Any other database,
+    or a file the direct reader cannot be sure of, is opened as `WorkupService.open` does,
+    which reports what is wrong with it.
+    """
+    url = resolve_database_url(database_url, settings)
+    path = _directly_readable(url)
+    if path is not None:
+        from app.storage.sqlite_read import DirectReadError, read_encounter
+
+        try:
+            encounter, workflow = read_encounter(
+                path, encounter_id, functools.partial(_snapshot_workflow, None)
+            )
+        except DirectReadError:
+            pass
+        else:
+            now: Clock = clock or (lambda: datetime.now(UTC))
+            return _summary_pdf(settings, now, encounter, workflow, language, paper)
+    service = WorkupService.open(settings, url, clock=clock)
+    try:
+        return service.summary_pdf(encounter_id, language, paper)
+    finally:
+        service.close()
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Write an export to `path` atomically; a failure leaves no partial file."""
+    from app.fileio import FileWriteError, write_atomically
+
+    try:
+        write_atomically(path, data)
+    except FileWriteError as error:
+        raise ServiceError(str(error)) from error
 
 
 def batch_pdf_name(encounter_id: int) -> str:

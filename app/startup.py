@@ -30,4 +30,3 @@ def resume_collector() -> None:
         _paused = False
         gc.freeze()
         gc.enable()
-

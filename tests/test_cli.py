@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import sqlite3
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
+import pypdf
 import pytest
 from fhirclient.models.bundle import Bundle as R4Bundle
 from fhirclient.models.questionnaire import Questionnaire as R4Questionnaire
 
+from app import services
 from app.cli import run
 from app.config import Settings
 from app.services import WorkupService
 from app.storage import HEAD_REVISION
-from tests.conftest import WORKFLOW_ID
+from tests.conftest import WORKFLOW_ID, FixedClock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -279,3 +283,120 @@ def test_workflows_validate_and_list_show_missing_russian_texts(
     assert f"workup: warning: {copy}:4: workflow: no Russian title; English is shown" in (
         err.splitlines()
     )
+
+
+PDF_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?|\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}")
+
+
+def _pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return PDF_STAMP.sub("", "\n".join(page.extract_text() for page in reader.pages))
+
+
+def _service_summary(db: str, encounter_id: int, clock: FixedClock | None = None) -> bytes:
+    service = WorkupService.open(Settings(), db, clock=clock)
+    try:
+        return service.summary_pdf(encounter_id)
+    finally:
+        service.close()
+
+
+def test_a_single_export_from_sqlite_loads_no_sqlalchemy(
+    db: str, encounter_id: int, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "summary.pdf"
+    command = ["--database-url", db, "export", str(encounter_id), "--out", str(pdf)]
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "app", *command],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(pdf)
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
+    assert "app.storage.sqlite_read" in imported
+    assert not [name for name in imported if name.split(".")[0] == "sqlalchemy"]
+    assert _pdf_text(pdf.read_bytes()) == _pdf_text(_service_summary(db, encounter_id))
+
+
+def _direct_export(
+    monkeypatch: pytest.MonkeyPatch,
+    db: str,
+    encounter_id: int,
+    *args: str,
+    clock: FixedClock,
+    settings: Settings | None = None,
+) -> bytes:
+    """The summary exported while opening the database normally would fail the test."""
+
+    def refuse(*_args: object, **_kwargs: object) -> WorkupService:
+        raise AssertionError("the database was opened normally")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(WorkupService, "open", refuse)
+        return services.export_summary_pdf(
+            settings or Settings(), db, encounter_id, *args, clock=clock
+        )
+
+
+def test_a_direct_export_is_the_services_summary(
+    db: str, encounter_id: int, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _service_summary(db, encounter_id, clock)
+    assert _direct_export(monkeypatch, db, encounter_id, clock=clock) == expected
+    service = WorkupService.open(Settings(clinic_name="Clinic"), db, clock=clock)
+    try:
+        service.finalize(encounter_id, "Dr. House")
+        service.amend(encounter_id, "late result", "Dr. House")
+        expected = service.summary_pdf(encounter_id, "ru", "Letter")
+    finally:
+        service.close()
+    clinic = Settings(clinic_name="Clinic")
+    direct = _direct_export(
+        monkeypatch, db, encounter_id, "ru", "Letter", clock=clock, settings=clinic
+    )
+    assert direct == expected
+    assert _direct_export(monkeypatch, db, encounter_id, "ru", "Letter", clock=clock) != expected
+
+
+def test_an_export_falls_back_to_opening_the_database(
+    db: str, encounter_id: int, clock: FixedClock
+) -> None:
+    record = services.database_check_record(db)
+    assert record is not None
+    assert record.exists()
+    record.unlink()  # a file unknown to this application gets its full check on opening
+    exported = services.export_summary_pdf(Settings(), db, encounter_id, clock=clock)
+    assert record.exists()
+    assert exported == _service_summary(db, encounter_id, clock)
+
+
+def _set_revision(db: str, revision: str) -> None:
+    connection = sqlite3.connect(db.removeprefix("sqlite:///"))
+    with connection:
+        connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    connection.close()
+
+
+def test_single_export_failures_give_the_same_one_line(
+    db: str, encounter_id: int, tmp_path: Path
+) -> None:
+    pdf = str(tmp_path / "x.pdf")
+    code, _out, err = _run("--database-url", db, "export", "999", "--out", pdf)
+    assert (code, err.strip()) == (1, "workup: no encounter with id 999")
+    code, _out, err = _run(
+        "--database-url", db, "export", str(encounter_id), "--out", str(tmp_path / "no" / "x.pdf")
+    )
+    _assert_one_line_error(code, err)
+    assert f"cannot write {tmp_path / 'no' / 'x.pdf'}" in err
+    _set_revision(db, "0001")
+    code, _out, err = _run("--database-url", db, "export", str(encounter_id), "--out", pdf)
+    _assert_one_line_error(code, err)
+    assert f"schema 0001 is older than {HEAD_REVISION}" in err
+    _set_revision(db, "9999")
+    code, _out, err = _run("--database-url", db, "export", str(encounter_id), "--out", pdf)
+    _assert_one_line_error(code, err)
+    assert "update the application" in err
+    assert not Path(pdf).exists()

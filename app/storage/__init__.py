@@ -1,14 +1,14 @@
-"""Encounter storage: SQLAlchemy models, database opening, migrations and the repository."""
+"""Encounter storage: SQLAlchemy models, database opening, migrations and the repository.
 
-from app.storage.database import (
-    HEAD_REVISION,
-    Database,
-    check_schema,
-    current_revision,
-    integrity_check,
-    open_database,
-    sqlite_file,
-)
+The names that need SQLAlchemy are loaded from their modules on first use, so that the
+errors, the schema revisions and the direct SQLite reader can be used without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from app.storage.errors import (
     ConflictError,
     DatabaseCorruptError,
@@ -19,7 +19,30 @@ from app.storage.errors import (
     SchemaError,
     StorageError,
 )
-from app.storage.repository import UNSET, AuditVerification, Repository
+from app.storage.revisions import HEAD_REVISION
+from app.storage.unset import UNSET
+
+if TYPE_CHECKING:
+    from app.storage.database import (
+        Database,
+        check_schema,
+        current_revision,
+        integrity_check,
+        open_database,
+        sqlite_file,
+    )
+    from app.storage.repository import AuditVerification, Repository
+
+_MODULES = {
+    "AuditVerification": "repository",
+    "Database": "database",
+    "Repository": "repository",
+    "check_schema": "database",
+    "current_revision": "database",
+    "integrity_check": "database",
+    "open_database": "database",
+    "sqlite_file": "database",
+}
 
 __all__ = [
     "HEAD_REVISION",
@@ -41,3 +64,16 @@ __all__ = [
     "open_database",
     "sqlite_file",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_MODULES])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
@@ -27,17 +26,16 @@ from app.storage.errors import (
     DatabaseUnavailableError,
     SchemaError,
 )
+from app.storage.filecheck import FULL_CHECK_INTERVAL as FULL_CHECK_INTERVAL
+from app.storage.filecheck import checked_at_if_unchanged
+from app.storage.filecheck import file_identity as _file_identity
+from app.storage.filecheck import record_closed_file as _record_closed_file
+from app.storage.revisions import HEAD_REVISION as HEAD_REVISION
+from app.storage.revisions import REVISIONS as REVISIONS
 
-# Alembic revisions in order; the last is the schema this code writes. A test keeps this
-# list equal to the revisions in app/storage/migrations/versions.
-REVISIONS: tuple[str, ...] = ("0001", "0002")
-HEAD_REVISION = REVISIONS[-1]
 SessionFactory = sessionmaker[Session]
 # Seconds a server connection attempt may take before the server counts as unreachable.
 CONNECT_TIMEOUT = 10
-# A file unchanged since this application last closed it skips the full check at opening,
-# unless its last full check is older than this (seconds).
-FULL_CHECK_INTERVAL = 7 * 24 * 3600
 # SQLSTATEs of a server that is shutting down or restarting (class 08 is "connection").
 _SERVER_GONE_STATES = frozenset({"57P01", "57P02", "57P03"})
 
@@ -76,59 +74,9 @@ class Database:
             _record_closed_file(self.sqlite_path, self.check_record, self.checked_at)
 
 
-def _file_identity(path: Path) -> list[int] | None:
-    """What changes whenever anything writes the file (its change time cannot be set back).
-
-    None while a write-ahead log holds anything: the file alone is not the whole database
-    then. An empty log (left by a process that ended without closing) holds nothing.
-    """
-    try:
-        if Path(f"{path}-wal").stat().st_size > 0:
-            return None
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return None
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return [status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns]
-
-
-def _record_closed_file(path: Path, record: Path, checked_at: float) -> None:
-    """Note that `path` is, as it is now, whole and checked (it passed its full check or was
-    closed cleanly since); a failure only costs a full check."""
-    identity = _file_identity(path)
-    try:
-        if identity is None:
-            record.unlink(missing_ok=True)
-            return
-        record.parent.mkdir(parents=True, exist_ok=True)
-        partial = record.with_name(record.name + ".partial")
-        partial.write_text(
-            json.dumps({"file": str(path), "identity": identity, "checked_at": checked_at}),
-            encoding="utf-8",
-        )
-        partial.replace(record)
-    except OSError:
-        return
-
-
 def _checked_at_if_unchanged(path: Path, record: Path | None) -> float | None:
     """When `path` is exactly as this application left it, the time of its last full check."""
-    if record is None:
-        return None
-    identity = _file_identity(path)
-    try:
-        stored = json.loads(record.read_text(encoding="utf-8"))
-        unchanged = stored["file"] == str(path) and stored["identity"] == identity
-        checked_at = float(stored["checked_at"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if identity is None or not unchanged or time.time() - checked_at > FULL_CHECK_INTERVAL:
-        return None
-    return checked_at
+    return checked_at_if_unchanged(path, record, FULL_CHECK_INTERVAL)
 
 
 def sqlite_file(url: str) -> Path | None:

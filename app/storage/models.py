@@ -1,6 +1,9 @@
-"""SQLAlchemy ORM tables of the workup database; these classes never leave app.storage."""
+"""SQLAlchemy ORM tables of the workup database; these classes never leave app.storage.
 
-from __future__ import annotations
+The annotations are evaluated as the classes are defined (there is no `from __future__
+import annotations` here): given strings, SQLAlchemy would evaluate each `Mapped[...]`
+itself, which makes loading this module, and so starting the application, slower.
+"""
 
 from datetime import date, datetime
 

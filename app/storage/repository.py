@@ -16,7 +16,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.domain.encounter import (
-    Addendum,
     AuditEvent,
     Encounter,
     EncounterStatus,
@@ -25,8 +24,7 @@ from app.domain.encounter import (
     OrderStatus,
     Patient,
 )
-from app.domain.errors import AnswerError
-from app.domain.values import AnswerValue, from_json, to_json
+from app.domain.values import to_json
 from app.domain.workflow import Workflow
 from app.storage.database import (
     Database,
@@ -52,27 +50,24 @@ from app.storage.models import (
     PatientRow,
     SnapshotRow,
 )
+from app.storage.records import (
+    WorkflowResolver,
+    addendum_from,
+    answers_from,
+    encounter_from,
+    order_from,
+    patient_from,
+    utc,
+)
+from app.storage.unset import UNSET as UNSET
+from app.storage.unset import Unset as _Unset
 
 GENESIS_HASH: Final = "0" * 64
 # A search matching more than one patient in this many is listed by walking the encounters
 # in list order (SQLite), not by looking up each matching patient's encounters.
 BROAD_SEARCH_SHARE: Final = 10
 Clock = Callable[[], datetime]
-WorkflowResolver = Callable[[str, str], Workflow]
-"""Turns (content hash, definition text) of a snapshot into a Workflow."""
-
-
-class _Unset:
-    """Marks a conflict check that is not wanted."""
-
-
-UNSET: Final = _Unset()
 LOCKED_STATES = (EncounterStatus.FINALIZED.value, EncounterStatus.AMENDED.value)
-
-
-def utc(value: datetime) -> datetime:
-    """`value` as an aware UTC datetime (SQLite returns naive UTC values)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def search_key(text: str) -> str:
@@ -396,35 +391,30 @@ class Repository:
             assert patient is not None
             assert snapshot is not None
             workflow = self._workflow(snapshot, resolve)
-            answers: dict[str, AnswerValue] = {}
-            for answer in session.scalars(
-                select(AnswerRow).where(AnswerRow.encounter_id == encounter_id)
-            ):
-                if not workflow.has_item(answer.item_id):
-                    continue
-                try:
-                    answers[answer.item_id] = from_json(
-                        workflow.item(answer.item_id), json.loads(answer.value_json)
+            answers = answers_from(
+                encounter_id,
+                workflow,
+                (
+                    (answer.item_id, answer.value_json)
+                    for answer in session.scalars(
+                        select(AnswerRow).where(AnswerRow.encounter_id == encounter_id)
                     )
-                except (AnswerError, ValueError) as error:
-                    raise StorageError(
-                        f"encounter {encounter_id}: stored answer {answer.item_id} is "
-                        f"unreadable ({error})"
-                    ) from error
+                ),
+            )
             orders = {
-                order.item_id: OrderState(OrderStatus(order.status), order.on_date, order.note)
+                order.item_id: order_from(order.status, order.on_date, order.note)
                 for order in session.scalars(
                     select(OrderRow).where(OrderRow.encounter_id == encounter_id)
                 )
             }
             addenda = tuple(
-                Addendum(
-                    seq=addendum.seq,
-                    reason=addendum.reason,
-                    opened_by=addendum.opened_by,
-                    opened_at=utc(addendum.opened_at),
-                    signed_by=addendum.signed_by,
-                    signed_at=utc(addendum.signed_at) if addendum.signed_at else None,
+                addendum_from(
+                    addendum.seq,
+                    addendum.reason,
+                    addendum.opened_by,
+                    addendum.opened_at,
+                    addendum.signed_by,
+                    addendum.signed_at,
                 )
                 for addendum in session.scalars(
                     select(AddendumRow)
@@ -432,24 +422,23 @@ class Repository:
                     .order_by(AddendumRow.seq)
                 )
             )
-            ordered = {item.id: answers[item.id] for item in workflow.items() if item.id in answers}
-            return Encounter(
-                id=row.id,
+            return encounter_from(
+                encounter_id=row.id,
                 uid=row.uid,
                 patient=_patient(patient),
                 workflow_id=snapshot.workflow_id,
                 workflow_version=snapshot.version,
                 workflow_hash=snapshot.content_hash,
-                status=EncounterStatus(row.status),
+                status=row.status,
                 language=row.language,
                 clinician=row.clinician,
-                created_at=utc(row.created_at),
-                updated_at=utc(row.updated_at),
+                created_at=row.created_at,
+                updated_at=row.updated_at,
                 revision=row.revision,
-                answers=ordered,
-                orders=orders,
                 finalized_by=row.finalized_by,
-                finalized_at=utc(row.finalized_at) if row.finalized_at else None,
+                finalized_at=row.finalized_at,
+                answers=answers,
+                orders=orders,
                 addenda=addenda,
             )
 
@@ -869,13 +858,7 @@ def _conflict(item_id: str, current_json: str, row: AnswerRow | OrderRow) -> Con
 
 
 def _patient(row: PatientRow) -> Patient:
-    return Patient(
-        id=row.id,
-        family_name=row.family_name,
-        given_name=row.given_name,
-        birth_date=row.birth_date,
-        chart_number=row.chart_number or "",
-    )
+    return patient_from(row.id, row.family_name, row.given_name, row.birth_date, row.chart_number)
 
 
 def _audit_event(row: AuditRow) -> AuditEvent:
