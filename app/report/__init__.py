@@ -1,7 +1,9 @@
 """PDF documents: the encounter summary with patient instructions, and the blank workup sheet.
 
 The names below are loaded from their modules on first use, so that making a summary does
-not load the sheet module and the other way round.
+not load the sheet module and the other way round. No module here bears the name of one of
+them: importing a module sets the package attribute of its name, which would then hide
+the function of that name.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
     from app.report.raster import render_pages
     from app.report.sheet import SheetData, build_sheet_data, render_sheet, sheet_pdf
     from app.report.summary_data import ClinicInfo, SummaryData, build_summary_data
-    from app.report.summary_pdf import render_summary, summary_pdf
+    from app.report.summary_render import render_summary, summary_pdf
 
 _MODULES = {
     "ClinicInfo": "summary_data",
@@ -27,9 +29,9 @@ _MODULES = {
     "build_summary_data": "summary_data",
     "render_pages": "raster",
     "render_sheet": "sheet",
-    "render_summary": "summary_pdf",
+    "render_summary": "summary_render",
     "sheet_pdf": "sheet",
-    "summary_pdf": "summary_pdf",
+    "summary_pdf": "summary_render",
     "write_pdf_atomically": "files",
 }
 

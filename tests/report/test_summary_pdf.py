@@ -250,3 +250,17 @@ def test_no_text_smaller_than_nine_points(small_workflow: Workflow) -> None:
         sizes |= {float(size) for size in re.findall(r"/\S+ ([\d.]+) Tf", stream)}
     assert sizes
     assert min(sizes) >= 9
+
+
+def test_the_package_names_are_the_functions_whichever_module_loads_first() -> None:
+    import importlib
+    import pkgutil
+
+    import app.report as package
+
+    modules = {info.name for info in pkgutil.iter_modules(package.__path__)}
+    assert not modules & set(package.__all__)
+    for module in modules:
+        importlib.import_module(f"app.report.{module}")
+    for name in package.__all__:
+        assert not isinstance(getattr(package, name), type(package)), name
