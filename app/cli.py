@@ -34,6 +34,10 @@ class _Parser(argparse.ArgumentParser):
         raise CommandError(f"{self.prog}: {message} (see '{self.prog} --help')", EXIT_USAGE)
 
 
+MAX_NUMBER = 2**63 - 1
+"""The largest id or count a database integer column holds."""
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -41,6 +45,8 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"'{text}' is not a positive number")
+    if value > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"'{text}' is too large (at most {MAX_NUMBER})")
     return value
 
 

@@ -180,6 +180,8 @@ def test_fhir_export_and_questionnaire(db: str, encounter_id: int, tmp_path: Pat
         ["export"],
         ["export", "abc", "--out", "x.pdf"],
         ["export", "0", "--out", "x.pdf"],
+        ["export", "99999999999999999999", "--out", "x.pdf"],
+        ["fhir", "export", "9223372036854775808", "--out", "x.json"],
         ["export", "--out", "x.pdf"],
         ["export", "1", "--all", "--out", "x"],
         ["export", "--all", "--since", "yesterday", "--out", "x"],
