@@ -1,15 +1,15 @@
 """PDF documents: the encounter summary with patient instructions, and the blank workup sheet.
 
 The names below are loaded from their modules on first use, so that making a summary does
-not load the sheet module and the other way round. No module here bears the name of one of
-them: importing a module sets the package attribute of its name, which would then hide
-the function of that name.
+not load the sheet module and the other way round (see app.lazy: no module here may bear
+one of these names).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from app.lazy import lazy_names
 
 if TYPE_CHECKING:
     from app.report.errors import ReportError, ReportWriteError
@@ -52,14 +52,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_MODULES])
+__getattr__, __dir__ = lazy_names(__name__, globals(), _MODULES)
