@@ -33,8 +33,12 @@ def describe_os_error(path: Path, error: OSError) -> str:
     return f"cannot write {path}: {advice}"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` durably; on failure raise FileWriteError and leave no file."""
+def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to `path` whole; on failure raise FileWriteError and leave no file.
+
+    `durable` waits until the data is on the disk; without it, a crash may lose the file
+    (never leave part of it), which suits records and caches that are only an aid.
+    """
     path = Path(path)
     if path.is_dir():
         raise FileWriteError(describe_os_error(path, IsADirectoryError(errno.EISDIR, "")))
@@ -45,8 +49,9 @@ def write_atomically(path: Path, data: bytes) -> None:
         )
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.replace(temporary, path)
         temporary = None
     except OSError as error:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
+
+from app.fileio import FileWriteError, write_atomically
 
 FORMAT = "1"
 """Part of every entry's name: raised if the stored form of a document ever changes."""
@@ -54,19 +54,8 @@ class ParsedCache:
             return  # dates and times have no exact JSON form
         if json.loads(data) != document:
             return
-        # Written whole under a temporary name and renamed, without waiting for the disk:
-        # an entry lost or cut short by a crash is only a text parsed again.
-        temporary: Path | None = None
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=f".{entry.name}.", dir=entry.parent)
-            temporary = Path(name)
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.replace(temporary, entry)
-            temporary = None
-        except OSError:
-            pass
-        finally:
-            if temporary is not None:
-                temporary.unlink(missing_ok=True)
+            write_atomically(entry, data, durable=False)  # a lost entry is parsed again
+        except (OSError, FileWriteError):
+            return

@@ -10,6 +10,8 @@ import json
 import time
 from pathlib import Path
 
+from app.fileio import FileWriteError, write_atomically
+
 # A file unchanged since this application last closed it skips the full check at opening,
 # unless its last full check is older than this (seconds).
 FULL_CHECK_INTERVAL = 7 * 24 * 3600
@@ -64,13 +66,9 @@ def record_closed_file(path: Path, record: Path, checked_at: float) -> None:
             record.unlink(missing_ok=True)
             return
         record.parent.mkdir(parents=True, exist_ok=True)
-        partial = record.with_name(record.name + ".partial")
-        partial.write_text(
-            json.dumps({"file": str(path), "identity": identity, "checked_at": checked_at}),
-            encoding="utf-8",
-        )
-        partial.replace(record)
-    except OSError:
+        data = {"file": str(path), "identity": identity, "checked_at": checked_at}
+        write_atomically(record, json.dumps(data).encode("utf-8"), durable=False)
+    except (OSError, FileWriteError):
         return
 
 
