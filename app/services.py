@@ -36,6 +36,7 @@ from app.storage import errors as storage_errors
 from app.storage.filecheck import checked_at_if_unchanged, plain_sqlite_path
 
 if TYPE_CHECKING:
+    from app.report import ClinicInfo
     from app.storage import AuditVerification, Database, Repository
 
 P = ParamSpec("P")
@@ -590,12 +591,6 @@ class WorkupService:
 
     # -- PDFs -------------------------------------------------------------------------
 
-    def _clinic(self) -> Any:
-        return _clinic_info(self.settings)
-
-    def _paper(self, paper: str | None) -> str:
-        return _paper_size(self.settings, paper)
-
     @_translated
     def summary_pdf(
         self, encounter_id: int, language: str | None = None, paper: str | None = None
@@ -620,7 +615,12 @@ class WorkupService:
 
         workflow = self.workflow(workflow_id)
         try:
-            return sheet_pdf(workflow, self._clinic(), _language(language), self._paper(paper))
+            return sheet_pdf(
+                workflow,
+                _clinic_info(self.settings),
+                _language(language),
+                _paper_size(self.settings, paper),
+            )
         except ReportError as error:
             raise ServiceError(str(error)) from error
 
@@ -656,7 +656,7 @@ def _snapshot_workflow(catalog: Catalog | None, content_hash: str, source_text: 
         ) from error
 
 
-def _clinic_info(settings: Settings) -> Any:
+def _clinic_info(settings: Settings) -> ClinicInfo:
     from app.report import ClinicInfo
 
     return ClinicInfo(name=settings.clinic_name, address=settings.clinic_address)
