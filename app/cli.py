@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -57,39 +55,58 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date as YYYY-MM-DD") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line as DESIGN.md specifies it."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line as DESIGN.md specifies it.
+
+    Given the `argv` it is to parse, only the commands named in it get their arguments and
+    actions; the others are listed (for the help and for errors) but not filled in, since
+    each parser argparse makes costs it a file-system search for translations. A command is
+    chosen only by its exact name, so such a parser reads `argv` as the whole one does.
+    """
     parser = _Parser(prog="workup", description="Ejaculatory Disorder Workup")
     parser.add_argument("--version", action="version", version=f"workup {__version__}")
     parser.add_argument("--database-url", metavar="URL", help="database to use")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    named = None if argv is None else set(argv)
+    for name, (help_text, add_arguments) in _COMMAND_LINE.items():
+        command = commands.add_parser(name, help=help_text)
+        if named is None or name in named:
+            add_arguments(command)
+    _accept_global_options(parser)
+    return parser
 
-    commands.add_parser("gui", help="start the application window")
 
-    workflows = commands.add_parser("workflows", help="list or validate workflow files")
-    workflow_commands = workflows.add_subparsers(dest="action", metavar="ACTION", required=True)
+def _gui_arguments(parser: argparse.ArgumentParser) -> None:
+    """The window takes no arguments of its own."""
+
+
+def _workflows_arguments(parser: argparse.ArgumentParser) -> None:
+    workflow_commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     workflow_commands.add_parser("list", help="id, version, title and file of each workflow")
     validate = workflow_commands.add_parser("validate", help="check workflow files")
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
-    sheet = commands.add_parser("sheet", help="blank printable workup sheet")
-    sheet.add_argument("workflow_id", metavar="WORKFLOW_ID")
-    _pdf_options(sheet)
 
-    export = commands.add_parser("export", help="PDF summary of one encounter, or of many")
-    export.add_argument("encounter_id", nargs="?", type=_positive_int, metavar="ENCOUNTER_ID")
-    export.add_argument("--all", action="store_true", help="export every encounter into --out")
-    export.add_argument("--since", type=_day, metavar="DATE", help="with --all: changed since")
-    export.add_argument(
+def _sheet_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("workflow_id", metavar="WORKFLOW_ID")
+    _pdf_options(parser)
+
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("encounter_id", nargs="?", type=_positive_int, metavar="ENCOUNTER_ID")
+    parser.add_argument("--all", action="store_true", help="export every encounter into --out")
+    parser.add_argument("--since", type=_day, metavar="DATE", help="with --all: changed since")
+    parser.add_argument(
         "--jobs",
         type=_positive_int,
         metavar="N",
         help="with --all: processes making PDFs (default: cores, at most 4)",
     )
-    _pdf_options(export)
+    _pdf_options(parser)
 
-    encounters = commands.add_parser("encounters", help="list, import or export encounters")
-    encounter_commands = encounters.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+def _encounters_arguments(parser: argparse.ArgumentParser) -> None:
+    encounter_commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = encounter_commands.add_parser("list", help="id, patient, workflow, status, updated")
     listing.add_argument("--search", default="", metavar="TEXT")
     listing.add_argument("--limit", type=_positive_int, default=1000, metavar="N")
@@ -99,27 +116,28 @@ def build_parser() -> argparse.ArgumentParser:
     exporting.add_argument("encounter_id", type=_positive_int, metavar="ENCOUNTER_ID")
     exporting.add_argument("--out", type=Path, required=True, metavar="F.json")
 
-    db = commands.add_parser("db", help="database schema and checks")
-    db_commands = db.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+def _db_arguments(parser: argparse.ArgumentParser) -> None:
+    db_commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or upgrade the schema")
     db_commands.add_parser("check", help="check integrity, schema and audit chain")
     copy = db_commands.add_parser("copy", help="copy every record into an empty database")
     copy.add_argument("--to", required=True, metavar="URL", dest="target_url")
 
-    audit = commands.add_parser("audit", help="audit trail")
-    audit_commands = audit.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+def _audit_arguments(parser: argparse.ArgumentParser) -> None:
+    audit_commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     audit_commands.add_parser("verify", help="check the audit chain")
 
-    fhir = commands.add_parser("fhir", help="FHIR R4 export")
-    fhir_commands = fhir.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+def _fhir_arguments(parser: argparse.ArgumentParser) -> None:
+    fhir_commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     fhir_export = fhir_commands.add_parser("export", help="an encounter as a FHIR Bundle")
     fhir_export.add_argument("encounter_id", type=_positive_int, metavar="ENCOUNTER_ID")
     fhir_export.add_argument("--out", type=Path, required=True, metavar="F.json")
     questionnaire = fhir_commands.add_parser("questionnaire", help="a workflow as Questionnaire")
     questionnaire.add_argument("workflow_id", metavar="WORKFLOW_ID")
     questionnaire.add_argument("--out", type=Path, required=True, metavar="F.json")
-    _accept_global_options(parser)
-    return parser
 
 
 def _accept_global_options(parser: argparse.ArgumentParser) -> None:
@@ -397,6 +415,18 @@ def _cmd_gui(context: _Context) -> int:
     return run_gui(context.args.database_url)
 
 
+_COMMAND_LINE: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "gui": ("start the application window", _gui_arguments),
+    "workflows": ("list or validate workflow files", _workflows_arguments),
+    "sheet": ("blank printable workup sheet", _sheet_arguments),
+    "export": ("PDF summary of one encounter, or of many", _export_arguments),
+    "encounters": ("list, import or export encounters", _encounters_arguments),
+    "db": ("database schema and checks", _db_arguments),
+    "audit": ("audit trail", _audit_arguments),
+    "fhir": ("FHIR R4 export", _fhir_arguments),
+}
+"""Each command's help line and what adds its arguments, in the order the help lists them."""
+
 COMMANDS: dict[str, Callable[[_Context], int]] = {
     "gui": _cmd_gui,
     "workflows": _cmd_workflows,
@@ -413,7 +443,7 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     """Run one command; every failure becomes one line on `err` and a non-zero code."""
     context: _Context | None = None
     try:
-        args = build_parser().parse_args(list(argv))
+        args = build_parser(argv).parse_args(list(argv))
         context = _Context(args, out, err)
         if args.command not in (None, "gui"):
             resume_collector()  # the window resumes it once it is shown
@@ -428,6 +458,8 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         print("workup: interrupted", file=err)
         return 130
     except Exception as error:  # the last guard: a user never sees a traceback
+        import logging
+
         from app.config import setup_logging
 
         log = setup_logging()
@@ -448,6 +480,8 @@ def _error_without_text(error: BaseException) -> str:
     A message may quote patient text (a library error citing what it could not lay out),
     and the log must never hold patient names or answers.
     """
+    import traceback
+
     parts: list[str] = []
     current: BaseException | None = error
     while current is not None and len(parts) < 5:

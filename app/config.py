@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -101,6 +100,8 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write the settings file atomically."""
+    import tempfile  # only the window changes settings
+
     path = path or settings_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,16 +6,13 @@ import functools
 import hashlib
 import importlib
 import os
-import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, Self, TypeVar
 
 from app import storage
-from app.catalog import Catalog, CatalogError, ParsedCache, WorkflowFileError, parse_workflow
 from app.config import Settings, data_dir, resolve_database_url, resolve_workflow_dirs
 from app.domain.encounter import (
     AuditEvent,
@@ -36,6 +33,7 @@ from app.storage import errors as storage_errors
 from app.storage.filecheck import checked_at_if_unchanged, plain_sqlite_path
 
 if TYPE_CHECKING:
+    from app.catalog import Catalog, ParsedCache
     from app.report import ClinicInfo
     from app.storage import AuditVerification, Database, Repository
 
@@ -129,6 +127,8 @@ def _translated(function: Callable[P, R]) -> Callable[P, R]:
 
 def default_workstation() -> str:
     """This computer's name, as recorded in audit events."""
+    import socket  # only for a service that records changes
+
     return os.environ.get("WORKUP_WORKSTATION") or socket.gethostname() or "workstation"
 
 
@@ -156,8 +156,7 @@ def upgrade_database(url: str) -> tuple[str | None, str | None]:
             raise UnavailableError(str(error)) from error
 
 
-@dataclass(frozen=True)
-class DatabaseReport:
+class DatabaseReport(NamedTuple):
     """What `workup db check` found."""
 
     label: str
@@ -185,8 +184,7 @@ def check_database(url: str) -> DatabaseReport:
         return DatabaseReport(database.label, revision, problems, audit)
 
 
-@dataclass(frozen=True)
-class DatabaseCopy:
+class DatabaseCopy(NamedTuple):
     """What `copy_database` copied, and the audit chain of the copy."""
 
     source: str
@@ -246,11 +244,15 @@ def load_storage() -> None:
 
 def parsed_workflows() -> ParsedCache:
     """Parsed workflow texts, kept in the data folder so that each is parsed once."""
+    from app.catalog.cache import ParsedCache
+
     return ParsedCache(data_dir() / "cache" / "workflows")
 
 
 def load_catalog(settings: Settings) -> Catalog:
     """The shipped workflows and the clinic's own, with every problem found in them."""
+    from app.catalog.loader import Catalog
+
     return Catalog.load(resolve_workflow_dirs(settings), parsed_workflows().loads)
 
 
@@ -552,6 +554,7 @@ class WorkupService:
     @_translated
     def import_document(self, text: str | bytes, actor: str) -> int:
         """Store an encounter from a JSON document; return its new id."""
+        from app.catalog.rules import parse_workflow
         from app.interop import InteropError, document_to_encounter, loads
 
         def parse(source: str) -> Workflow:
@@ -642,6 +645,9 @@ def _language(language: str) -> str:
 def _snapshot_workflow(catalog: Catalog | None, content_hash: str, source_text: str) -> Workflow:
     """The workflow of a stored snapshot: the catalog's own when it has that exact
     definition, else the snapshot's text parsed."""
+    from app.catalog.problems import CatalogError
+    from app.catalog.rules import parse_workflow
+
     if catalog is not None:
         for workflow in catalog.workflows.values():
             if workflow.content_hash == content_hash:
@@ -767,8 +773,7 @@ def batch_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-@dataclass(frozen=True)
-class BatchItem:
+class BatchItem(NamedTuple):
     """One summary of a batch export: the file written, or why it was not."""
 
     encounter_id: int
@@ -896,7 +901,7 @@ def workflow_file_warnings(paths: list[Path]) -> list[str]:
 
 def workflow_file_problems(paths: list[Path]) -> list[str]:
     """Every problem of the given workflow files, one line each (empty when all are valid)."""
-    from app.catalog import load_workflow_file
+    from app.catalog import WorkflowFileError, load_workflow_file
 
     problems: list[str] = []
     for path in paths:

@@ -320,7 +320,19 @@ def test_a_single_export_from_sqlite_loads_no_sqlalchemy(
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
     assert "app.storage.sqlite_read" in imported
     assert not [name for name in imported if name.split(".")[0] == "sqlalchemy"]
+    # the stored snapshot's parsed form is cached, and nothing is recorded
+    assert not {"tomllib", "socket", "app.catalog.loader", "app.catalog.lines"} & set(imported)
     assert _pdf_text(pdf.read_bytes()) == _pdf_text(_service_summary(db, encounter_id))
+
+
+def test_the_command_line_loads_only_what_every_command_needs() -> None:
+    """Modules that only some commands (or only an internal error) need load when used."""
+    rare = ["logging", "traceback", "socket", "tomllib", "app.catalog", "app.storage.database"]
+    check = f"import sys, app.cli; print([name for name in {rare!r} if name in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"
 
 
 def _direct_export(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +42,8 @@ class ParsedCache:
             stored = None
         if isinstance(stored, dict):
             return stored
+        import tomllib  # loaded only when a text must be parsed
+
         document = tomllib.loads(text)
         self._store(entry, document)
         return document

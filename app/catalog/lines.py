@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import tomllib
 
 Path = tuple[str | int, ...]
 """Where a value sits in the parsed document: table keys and array indices."""
@@ -245,6 +244,8 @@ def _decode_key(raw: str) -> str:
     """The name a quoted key stands for (escapes resolved the way tomllib does)."""
     if raw.startswith("'") or "\\" not in raw:
         return raw[1:-1]
+    import tomllib  # only for a quoted key with escapes
+
     try:
         decoded = tomllib.loads(f"k = {raw}")["k"]
     except tomllib.TOMLDecodeError:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.catalog.problems import Problem, WorkflowFileError
-from app.catalog.rules import CheckResult, Parser, check_workflow
+from app.catalog.rules import CheckResult, Parser, check_workflow, parse_toml
 from app.domain.workflow import Workflow
 
 
@@ -31,7 +30,7 @@ def read_workflow_text(path: Path) -> str:
         raise WorkflowFileError([Problem(str(path), 1, "workflow", message)]) from None
 
 
-def check_workflow_file(path: Path, parse: Parser = tomllib.loads) -> CheckResult:
+def check_workflow_file(path: Path, parse: Parser = parse_toml) -> CheckResult:
     """Read and check one workflow file; never raises for a bad or unreadable file."""
     try:
         text = read_workflow_text(path)
@@ -62,18 +61,18 @@ class Catalog:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     broken_files: list[Path] = field(default_factory=list)
-    parse: Parser = field(default=tomllib.loads, repr=False, compare=False)
+    parse: Parser = field(default=parse_toml, repr=False, compare=False)
 
     def get(self, workflow_id: str) -> Workflow:
         """The workflow `workflow_id`; KeyError when the catalog has none."""
         return self.workflows[workflow_id]
 
     @classmethod
-    def load(cls, dirs: Sequence[Path], parse: Parser = tomllib.loads) -> Catalog:
+    def load(cls, dirs: Sequence[Path], parse: Parser = parse_toml) -> Catalog:
         """Load every `*.toml` file of each folder; a broken file never stops the others.
 
         `parse` turns each file's text into its TOML document (a `ParsedCache` may stand
-        in front of `tomllib.loads`).
+        in front of `parse_toml`).
         """
         catalog = cls(parse=parse)
         for folder in dirs:

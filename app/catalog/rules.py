@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.catalog.lines import LineIndex, Path
 from app.catalog.problems import Problem, WorkflowFileError
 from app.domain.encounter import OrderStatus
 from app.domain.workflow import (
@@ -31,6 +29,11 @@ from app.domain.workflow import (
     Section,
     Workflow,
 )
+
+if TYPE_CHECKING:
+    import tomllib
+
+    from app.catalog.lines import LineIndex, Path
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 """Workflow, section, item and list ids: lower case letters, digits and _."""
@@ -101,26 +104,44 @@ class CheckResult:
 
 
 Parser = Callable[[str], dict[str, Any]]
-"""Turns a TOML text into its document: `tomllib.loads`, or a cache in front of it."""
+"""Turns a TOML text into its document: `parse_toml`, or a cache in front of it."""
 
 
-def check_workflow(text: str, path: str, parse: Parser = tomllib.loads) -> CheckResult:
+def parse_toml(text: str) -> dict[str, Any]:
+    """`tomllib.loads`, with tomllib loaded on first use: a stored snapshot whose parsed
+    document is cached (see `ParsedCache`) is read without it."""
+    import tomllib
+
+    return tomllib.loads(text)
+
+
+def check_workflow(text: str, path: str, parse: Parser = parse_toml) -> CheckResult:
     """Parse and check a workflow text completely; never raises for a bad file."""
+    return _check(text, path, parse, warnings=True)
+
+
+def _check(text: str, path: str, parse: Parser, *, warnings: bool) -> CheckResult:
+    """`check_workflow`, with the warnings left out (as found) unless `warnings`."""
     try:
         data = parse(text)
-    except tomllib.TOMLDecodeError as error:
+    except ValueError as error:  # a TOMLDecodeError, or another error to pass on
+        import tomllib
+
+        if not isinstance(error, tomllib.TOMLDecodeError):
+            raise
         return CheckResult(None, [_syntax_problem(error, text, path)], [])
-    checker = _Checker(text, path, data)
+    checker = _Checker(text, path, data, warnings=warnings)
     workflow = checker.run()
     return CheckResult(workflow, checker.problems, checker.warnings)
 
 
-def parse_workflow(text: str, path: str, parse: Parser = tomllib.loads) -> Workflow:
+def parse_workflow(text: str, path: str, parse: Parser = parse_toml) -> Workflow:
     """The workflow in `text`; WorkflowFileError listing every problem when it has any.
 
-    `path` is only used to name the file in problems.
+    `path` is only used to name the file in problems. Warnings are not looked for: placing
+    one needs the line numbers of the whole text, which a valid text otherwise never needs.
     """
-    result = check_workflow(text, path, parse)
+    result = _check(text, path, parse, warnings=False)
     if result.workflow is None:
         raise WorkflowFileError(result.problems)
     return result.workflow
@@ -215,10 +236,11 @@ class _SectionDraft:
 class _Checker:
     """Walks the parsed document once, collecting problems, warnings and drafts."""
 
-    def __init__(self, text: str, path: str, data: dict[str, Any]) -> None:
+    def __init__(self, text: str, path: str, data: dict[str, Any], *, warnings: bool) -> None:
         self.text = text
         self.path = path
         self.data = data
+        self.collect_warnings = warnings
         self._lines: LineIndex | None = None
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -235,6 +257,8 @@ class _Checker:
     def lines(self) -> LineIndex:
         """Line numbers of the text, found only when a problem or warning needs one."""
         if self._lines is None:
+            from app.catalog.lines import LineIndex  # a valid text needs no line numbers
+
             self._lines = LineIndex(self.text)
         return self._lines
 
@@ -244,6 +268,8 @@ class _Checker:
         self.problems.append(Problem(self.path, self.lines.line(where), subject, message))
 
     def warn(self, subject: str, where: Path, message: str) -> None:
+        if not self.collect_warnings:
+            return
         self.warnings.append(Problem(self.path, self.lines.line(where), subject, message))
 
     def unknown_keys(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.catalog import Catalog, ParsedCache, check_workflow, parse_workflow
+from app.catalog import Catalog, ParsedCache, check_workflow, lines, parse_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "workflows" / "retrograde_ejaculation.toml"
@@ -31,9 +31,10 @@ def test_a_text_seen_before_is_read_back_not_parsed(
     first = cache.loads(text)
     assert first == tomllib.loads(text)
     assert cache.entry(text).is_file()
+    parsed = parse_workflow(text, "shipped")
     _no_parsing(monkeypatch)
     assert cache.loads(text) == first
-    assert parse_workflow(text, "shipped", cache.loads) == parse_workflow(text, "shipped")
+    assert parse_workflow(text, "shipped", cache.loads) == parsed
 
 
 def test_another_text_is_another_entry(tmp_path: Path) -> None:
@@ -92,3 +93,20 @@ def test_a_catalog_loaded_through_the_cache_is_the_same(tmp_path: Path) -> None:
         assert cached.problems == plain.problems
         assert cached.warnings == plain.warnings
         assert cached.broken_files == plain.broken_files
+
+
+def test_parsing_for_the_workflow_alone_finds_no_line_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Placing a warning needs the lines of the whole text; a snapshot read needs no warning."""
+    text = SHIPPED.read_text(encoding="utf-8").replace(', ru = "Язык PDF"', "", 1)
+    checked = check_workflow(text, "shipped")
+    assert [problem.message for problem in checked.warnings] == [
+        "no Russian label; English is shown"
+    ]
+
+    def refuse(text: str) -> None:
+        raise AssertionError("line numbers were looked for")
+
+    monkeypatch.setattr(lines, "LineIndex", refuse)
+    assert parse_workflow(text, "shipped") == checked.workflow

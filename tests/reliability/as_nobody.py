@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import logging.handlers  # noqa: F401  # imported before dropping privileges
 import os
+import socket  # noqa: F401
 import sys
+import tempfile  # noqa: F401
+import tomllib  # noqa: F401
+import traceback  # noqa: F401
 
 import platformdirs  # noqa: F401
 import sqlalchemy.dialects.sqlite.pysqlite  # noqa: F401
 
-import app.catalog
+import app.catalog.cache
+import app.catalog.loader
 import app.interop
 import app.report
 import app.storage.migrate  # noqa: F401

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import build_parser, run
+from app.cli import CommandError, build_parser, run
 from tests.reliability.helpers import ROOT, assert_one_line_error, child_env
 
 EXTRA = "surplus-argument"
@@ -127,6 +128,43 @@ def test_bad_arguments_give_one_line_and_a_non_zero_exit(
         return
     assert_one_line_error(code, err.getvalue())
     assert not [path for path in tmp_path.iterdir() if path.suffix in (".pdf", ".json", ".part")]
+
+
+HELP_CASES = [
+    ["--help"],
+    ["export", "--help"],
+    ["db", "--help"],
+    ["encounters", "export", "--help"],
+    ["--database-url", "db", "export", "--help"],
+]
+
+
+def _parsed(argv: list[str], parser: argparse.ArgumentParser) -> object:
+    """What `parser` makes of `argv`: the arguments, the one-line error, or the help text."""
+    shown = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(shown):
+            return vars(parser.parse_args(argv))
+    except CommandError as error:
+        return (error.code, str(error))
+    except SystemExit as stop:
+        return (stop.code, shown.getvalue())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [argv for _label, argv in _all_cases()]
+    + [["--database-url", "db", "export", "1"], *HELP_CASES],
+)
+def test_a_parser_built_for_the_arguments_reads_them_as_the_whole_one(argv: list[str]) -> None:
+    assert _parsed(argv, build_parser(argv)) == _parsed(argv, build_parser())
+
+
+def test_a_parser_built_for_one_command_lists_the_others_unbuilt() -> None:
+    argv = ["export", "1", "--out", "e.pdf"]
+    assert sorted(_leaf_commands(build_parser(argv))) == sorted(
+        ["gui", "workflows", "sheet", "export", "encounters", "db", "audit", "fhir"]
+    )
 
 
 SUBPROCESS_CASES = [
