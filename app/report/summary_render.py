@@ -1,47 +1,51 @@
-"""Rendering an encounter summary (and its patient instruction pages) to PDF."""
+"""Rendering an encounter summary (and its patient instruction pages) to PDF.
+
+The document is laid out with app.report.layout straight on the canvas (see there why not
+with reportlab.platypus).
+"""
 
 from __future__ import annotations
 
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    BaseDocTemplate,
-    CondPageBreak,
-    Flowable,
-    Frame,
-    KeepTogether,
-    PageBreak,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-    Table,
-    TableStyle,
-)
-from reportlab.platypus.flowables import HRFlowable
 
 from app.domain.encounter import Encounter
 from app.domain.workflow import Workflow
 from app.report.fonts import Fonts, ensure_fonts
-from app.report.pages import page_size, totals_canvas
+from app.report.layout import (
+    Cell,
+    Flow,
+    Line,
+    NeedRoom,
+    NewPage,
+    Row,
+    Rule,
+    Spacer,
+    Table,
+    Text,
+    Together,
+    draw_pages,
+    paginate,
+)
+from app.report.pages import page_size
 from app.report.summary_data import (
     ClinicInfo,
     Field,
+    InstructionPage,
     OrderEntry,
     RecordedSection,
     SummaryData,
     build_summary_data,
 )
-from app.report.text import chunks, markup, wrap
+from app.report.text import chunks, wrap
 
 MARGIN_X: float = 18 * mm
 MARGIN_TOP: float = 20 * mm
@@ -55,127 +59,97 @@ HEADING_ROOM = 90
 STEP_INDENT = 18
 _STEP = re.compile(r"^\d{1,2}[.)]\s")
 CHUNK_LINES = 10
-"""Long text goes into paragraphs or rows of at most this many lines, so none outgrows a page."""
-INK = colors.black
-MUTED = colors.Color(0.3, 0.3, 0.3)
-RULE = colors.Color(0.55, 0.55, 0.55)
-SHADE = colors.Color(0.92, 0.92, 0.92)
-WATERMARK = colors.Color(0.82, 0.82, 0.82)
+"""Long text in a table goes into rows of at most this many lines, so none outgrows a page."""
+INK = Color(0, 0, 0)
+MUTED = Color(0.3, 0.3, 0.3)
+RULE = Color(0.55, 0.55, 0.55)
+SHADE = Color(0.92, 0.92, 0.92)
+WATERMARK = Color(0.82, 0.82, 0.82)
 
 
-def _no_top_pad(row: int) -> tuple[Any, ...]:
-    return ("TOPPADDING", (0, row), (-1, row), 0)
+@dataclass(frozen=True)
+class _Style:
+    """How a text is set: face, size, line spacing, colour, alignment and space around it."""
+
+    bold: bool
+    size: float
+    leading: float
+    color: Color
+    right: bool = False
+    space_before: float = 0.0
+    space_after: float = 0.0
 
 
-def _glued(row: int) -> list[tuple[Any, ...]]:
-    """Table commands that join `row` to the one above, as one continuous text."""
-    return [_no_top_pad(row), ("BOTTOMPADDING", (0, row - 1), (-1, row - 1), 0)]
-
-
-class _Styles:
-    """Paragraph styles built on the registered fonts."""
-
-    def __init__(self, fonts: Fonts) -> None:
-        regular, bold = fonts.regular, fonts.bold
-        self.body = ParagraphStyle(
-            "body", fontName=regular, fontSize=BODY_SIZE, leading=BODY_LEADING, textColor=INK
-        )
-        self.bold = ParagraphStyle("bold", parent=self.body, fontName=bold)
-        self.muted = ParagraphStyle("muted", parent=self.body, textColor=MUTED)
-        self.clinic = ParagraphStyle(
-            "clinic", parent=self.body, fontName=bold, fontSize=12, leading=15
-        )
-        self.title = ParagraphStyle(
-            "title", parent=self.body, fontName=bold, fontSize=16, leading=20, alignment=TA_RIGHT
-        )
-        self.subtitle = ParagraphStyle("subtitle", parent=self.body, alignment=TA_RIGHT)
-        self.heading = ParagraphStyle(
-            "heading",
-            parent=self.body,
-            fontName=bold,
-            fontSize=12,
-            leading=15,
-            spaceBefore=12,
-            spaceAfter=5,
-        )
-        self.subheading = ParagraphStyle(
-            "subheading", parent=self.bold, spaceBefore=6, spaceAfter=3, keepWithNext=True
-        )
-        self.banner = ParagraphStyle("banner", parent=self.bold, fontSize=11, leading=14)
-        self.instruction_title = ParagraphStyle(
-            "instruction_title",
-            parent=self.body,
-            fontName=bold,
-            fontSize=16,
-            leading=20,
-            spaceAfter=4,
-        )
-        self.instruction = ParagraphStyle(
-            "instruction",
-            parent=self.body,
-            fontSize=INSTRUCTION_SIZE,
-            leading=INSTRUCTION_LEADING,
-            spaceAfter=3,
-        )
-        self.instruction_field = ParagraphStyle(
-            "instruction_field", parent=self.bold, fontSize=11, leading=14
-        )
-        self.step = ParagraphStyle(
-            "step", parent=self.instruction, leftIndent=STEP_INDENT, firstLineIndent=-STEP_INDENT
-        )
+BODY = _Style(False, BODY_SIZE, BODY_LEADING, INK)
+STRONG = replace(BODY, bold=True)
+MUTED_BODY = replace(BODY, color=MUTED)
+CLINIC = _Style(True, 12, 15, INK)
+TITLE = _Style(True, 16, 20, INK, right=True)
+SUBTITLE = replace(BODY, right=True)
+HEADING = _Style(True, 12, 15, INK, space_before=12, space_after=5)
+SUBHEADING = replace(STRONG, space_before=6, space_after=3)
+BANNER = _Style(True, 11, 14, INK)
+INSTRUCTION_TITLE = _Style(True, 16, 20, INK, space_after=4)
+INSTRUCTION = _Style(False, INSTRUCTION_SIZE, INSTRUCTION_LEADING, INK, space_after=3)
+INSTRUCTION_FIELD = _Style(True, 11, 14, INK)
 
 
 class _Renderer:
-    """Turns SummaryData into flowables and page decorations."""
+    """Turns SummaryData into a flow of blocks and page decorations."""
 
     def __init__(self, data: SummaryData, fonts: Fonts, pagesize: tuple[float, float]) -> None:
         self.data = data
         self.fonts = fonts
-        self.styles = _Styles(fonts)
         self.width = pagesize[0] - 2 * MARGIN_X
         self.pagesize = pagesize
 
-    # -- text helpers -------------------------------------------------------------------
+    # -- text -----------------------------------------------------------------------------
 
-    def heading(self, text: str) -> list[Flowable]:
-        """A part heading that starts a new page when too little room is left below it.
+    def font(self, style: _Style) -> str:
+        return self.fonts.bold if style.bold else self.fonts.regular
 
-        (keepWithNext would glue the heading to a table that may be pages long, and
-        reportlab then moves both to a fresh page, leaving a gap.)
-        """
-        return [CondPageBreak(HEADING_ROOM), self.para(text, self.styles.heading)]
-
-    def para(self, text: str, style: ParagraphStyle) -> Paragraph:
-        """A paragraph showing `text` literally."""
-        return Paragraph(markup(self.fonts.printable(text)), style)
-
-    def text_lines(self, text: str, width: float, style: ParagraphStyle) -> list[str]:
-        """`text` broken into printable lines that fit `width` in `style`."""
-        printable = self.fonts.printable(text)
-        bold = style.fontName == self.fonts.bold
-        size = style.fontSize
+    def lines(self, text: str, width: float, style: _Style, lead: str = "") -> list[Line]:
+        """`text` broken into lines that fit `width`; `lead` (bold) starts the first one."""
+        printable = self.fonts.printable(lead + text)
+        size, bold = style.size, style.bold
 
         def measure(piece: str) -> float:
             return self.fonts.width(piece, size, bold)
 
-        return wrap(printable, width, measure)
+        extra = 0.0
+        if lead and not bold:
+            extra = self.fonts.width(lead, size, True) - self.fonts.width(lead, size)
+        broken = wrap(printable, width, measure, extra)
+        face = self.font(style)
+        if not lead or bold:
+            return [((line, face),) for line in broken]
+        return _lead_in_bold(broken, self.fonts.printable(lead), self.fonts.bold, face)
 
-    def long_paragraphs(
-        self, text: str, width: float, style: ParagraphStyle, prefix: str = ""
-    ) -> list[Paragraph]:
-        """`text` as paragraphs of at most CHUNK_LINES lines; `prefix` (bold) leads the first."""
+    def text(self, text: str, style: _Style, width: float | None = None, lead: str = "") -> Text:
+        """`text` shown literally in `style`, wrapped to `width` (the full width by default)."""
+        room = self.width if width is None else width
+        return self.block(self.lines(text, room, style, lead), style)
+
+    def block(self, lines: Sequence[Line], style: _Style) -> Text:
+        return Text(
+            tuple(lines),
+            style.size,
+            style.leading,
+            style.color,
+            right=style.right,
+            space_before=style.space_before,
+            space_after=style.space_after,
+        )
+
+    def cell_chunks(self, text: str, width: float, style: _Style, prefix: str = "") -> list[Text]:
+        """`text` as blocks of at most CHUNK_LINES lines for table rows; `prefix` leads it."""
         lead = f"{prefix}: " if prefix else ""
-        lines = self.text_lines(lead + text, width, style)
-        result: list[Paragraph] = []
-        for index, group in enumerate(chunks(lines, CHUNK_LINES)):
-            body = "<br/>".join(markup(line) for line in group)
-            if index == 0 and lead:
-                # The prefix was measured in the regular face; bold is barely wider, and the
-                # paragraph may rewrap one word, which stays well inside the chunk limit.
-                first, _, rest = body.partition(markup(lead.rstrip()))
-                body = f"{first}<b>{markup(lead.rstrip())}</b>{rest}"
-            result.append(Paragraph(body, style))
-        return result
+        lines = self.lines(text, width, style, lead)
+        return [self.block(group, style) for group in chunks(lines, CHUNK_LINES, ())]
+
+    def heading(self, text: str) -> list[Flow]:
+        """A part heading that starts a new page when too little room is left below it."""
+        return [NeedRoom(HEADING_ROOM), self.text(text, HEADING)]
 
     # -- page decorations -----------------------------------------------------------------
 
@@ -229,7 +203,7 @@ class _Renderer:
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN_X, y - 2.5 * mm, width - MARGIN_X, y - 2.5 * mm)
 
-    def watermark(self, canvas: Canvas, _doc: Any) -> None:
+    def watermark(self, canvas: Canvas, _page: int, _pages: int) -> None:
         """The diagonal DRAFT mark, drawn under the page content of a draft."""
         if not self.data.is_draft:
             return
@@ -245,323 +219,276 @@ class _Renderer:
         canvas.drawCentredString(0, -size / 3, text)
         canvas.restoreState()
 
-    # -- story ----------------------------------------------------------------------------
+    # -- flow -----------------------------------------------------------------------------
 
-    def story(self, include_instructions: bool) -> list[Flowable]:
-        """Every flowable of the document, in order."""
-        data = self.data
-        story: list[Flowable] = [*self.header()]
-        story += self.people()
-        story += self.orders()
-        story += self.not_ordered()
-        story += self.recorded()
-        story += self.signatures()
+    def flow(self, include_instructions: bool) -> list[Flow]:
+        """Everything the document shows, in order."""
+        flow: list[Flow] = [*self.header()]
+        flow += self.people()
+        flow += self.orders()
+        flow += self.not_ordered()
+        flow += self.recorded()
+        flow += self.signatures()
         if include_instructions:
-            for page in data.instructions:
-                story.append(PageBreak())
-                story += self.instruction_page(page)
-        return story
+            for page in self.data.instructions:
+                flow.append(NewPage())
+                flow += self.instruction_page(page)
+        return flow
 
-    def header(self) -> list[Flowable]:
+    def pads(self, columns: int, pad: float = CELL_PAD) -> list[tuple[float, float]]:
+        return [(pad, pad)] * columns
+
+    def header(self) -> list[Flow]:
         """Clinic on the left, document and workflow on the right, then the draft banner."""
-        data, styles = self.data, self.styles
-        left: list[Flowable] = []
+        data = self.data
+        half = self.width * 0.5
+        left: list[Text] = []
         if data.clinic_name:
-            left.append(self.para(data.clinic_name, styles.clinic))
+            left.append(self.text(data.clinic_name, CLINIC, half - 6))
         if data.clinic_address:
-            left.append(self.para(data.clinic_address, styles.muted))
-        right: list[Flowable] = [
-            self.para(data.document_title, styles.title),
-            self.para(f"{data.workflow_title}, {data.workflow_version}", styles.subtitle),
+            left.append(self.text(data.clinic_address, MUTED_BODY, half - 6))
+        right = [
+            self.text(data.document_title, TITLE, half - 6),
+            self.text(f"{data.workflow_title}, {data.workflow_version}", SUBTITLE, half - 6),
         ]
-        table = Table([[left or "", right]], colWidths=[self.width * 0.5, self.width * 0.5])
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (0, -1), 0),
-                    ("RIGHTPADDING", (-1, 0), (-1, -1), 0),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-                ]
-            )
-        )
-        flowables: list[Flowable] = [
-            table,
-            HRFlowable(width="100%", thickness=1, color=INK, spaceBefore=2, spaceAfter=6),
-        ]
+        top = Table([half, half], [Row([left, right], top=3, bottom=6)], [(0, 6), (6, 0)])
+        flow: list[Flow] = [top, Rule(1, INK, space_before=2, space_after=6)]
         if data.is_draft:
-            banner = Table([[self.para(data.draft_banner, styles.banner)]], colWidths=[self.width])
-            banner.setStyle(
-                TableStyle(
-                    [
-                        ("BOX", (0, 0), (-1, -1), 1.2, INK),
-                        ("TOPPADDING", (0, 0), (-1, -1), 4),
-                        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-                        ("LEFTPADDING", (0, 0), (-1, -1), 6),
-                    ]
+            banner = self.text(data.draft_banner, BANNER, self.width - 12)
+            flow.append(
+                Table(
+                    [self.width],
+                    [Row([[banner]], top=4, bottom=5)],
+                    self.pads(1, 6),
+                    boxes=[(0, 0, 1.2, INK)],
+                    space_after=8,
                 )
             )
-            flowables += [banner, Spacer(1, 8)]
-        return flowables
+        return flow
 
-    def people(self) -> list[Flowable]:
+    def people(self) -> list[Flow]:
         """The patient block and the visit block side by side."""
-        data, styles = self.data, self.styles
-        rows: list[list[Any]] = [
-            [
-                self.para(data.labels["patient"], styles.bold),
-                "",
-                self.para(data.labels["encounter"], styles.bold),
-                "",
-            ]
+        data = self.data
+        quarter = self.width / 4
+        widths = [quarter * 0.85, quarter * 1.15] * 2
+        room = [width - 2 * CELL_PAD for width in widths]
+        rows = [
+            Row(
+                [
+                    [self.text(data.labels["patient"], STRONG, room[0] + room[1])],
+                    [self.text(data.labels["encounter"], STRONG, room[2] + room[3])],
+                ],
+                spans=(2, 2),
+                top=2,
+                bottom=2,
+                background=SHADE,
+            )
         ]
         for index in range(max(len(data.patient), len(data.encounter))):
-            row: list[Any] = []
-            for block in (data.patient, data.encounter):
+            cells: list[Cell] = []
+            for column, block in ((0, data.patient), (2, data.encounter)):
                 if index < len(block):
-                    row += [
-                        self.para(block[index].label, styles.muted),
-                        self.para(block[index].value, styles.body),
-                    ]
+                    cells.append([self.text(block[index].label, MUTED_BODY, room[column])])
+                    cells.append([self.text(block[index].value, BODY, room[column + 1])])
                 else:
-                    row += ["", ""]
-            rows.append(row)
-        quarter = self.width / 4
-        table = Table(rows, colWidths=[quarter * 0.85, quarter * 1.15] * 2)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("SPAN", (0, 0), (1, 0)),
-                    ("SPAN", (2, 0), (3, 0)),
-                    ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                    ("BOX", (0, 0), (1, -1), 0.5, RULE),
-                    ("BOX", (2, 0), (3, -1), 0.5, RULE),
-                    ("TOPPADDING", (0, 0), (-1, -1), 2),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                ]
-            )
-        )
-        return [table]
+                    cells += [[], []]
+            rows.append(Row(cells, top=2, bottom=2))
+        boxes = [(0, 1, 0.5, RULE), (2, 3, 0.5, RULE)]
+        return [Table(widths, rows, self.pads(4), boxes=boxes)]
 
-    def _table(
-        self, rows: list[list[Any]], widths: Sequence[float], commands: list[tuple[Any, ...]]
-    ) -> Table:
-        table = Table(rows, colWidths=list(widths), repeatRows=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                    ("LINEBELOW", (0, 0), (-1, 0), 0.75, INK),
-                    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
-                    ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-                    *commands,
-                ]
-            )
-        )
-        return table
+    def header_row(self, cells: Sequence[Cell], spans: Sequence[int] = ()) -> Row:
+        """A table's shaded first row, repeated on each page the table reaches."""
+        return Row(cells, spans, background=SHADE, line_below=(0.75, INK))
 
-    def span_rows(
-        self, text: str, prefix: str, width: float, columns: int, start: int
-    ) -> tuple[list[list[Any]], list[tuple[Any, ...]]]:
-        """Rows spanning all columns holding `text` in chunks, with their SPAN commands."""
-        rows: list[list[Any]] = []
-        commands: list[tuple[Any, ...]] = []
-        paragraphs = self.long_paragraphs(text, width - 2 * CELL_PAD, self.styles.body, prefix)
-        for index, paragraph in enumerate(paragraphs):
-            row_index = start + len(rows)
-            rows.append([paragraph] + [""] * (columns - 1))
-            commands.append(("SPAN", (0, row_index), (-1, row_index)))
-            commands += _glued(row_index) if index else [_no_top_pad(row_index)]
-        return rows, commands
+    def table(self, widths: Sequence[float], header: Row, rows: Sequence[Row]) -> Table:
+        return Table(widths, [header, *rows], self.pads(len(widths)), header=1)
 
-    def orders(self) -> list[Flowable]:
-        """The ordered items with codes, dates, details and notes."""
-        data, styles = self.data, self.styles
-        labels = data.labels
-        flowables: list[Flowable] = self.heading(labels["orders"])
-        if not data.orders:
-            flowables.append(self.para(labels["orders_none"], styles.body))
-            return flowables
-        widths = [self.width * 0.38, self.width * 0.2, self.width * 0.42]
-        rows: list[list[Any]] = [
+    def labels_row(self, widths: Sequence[float], *keys: str) -> Row:
+        """A header row of column titles."""
+        labels = self.data.labels
+        return self.header_row(
             [
-                self.para(labels["col_order"], styles.bold),
-                self.para(labels["col_status_date"], styles.bold),
-                self.para(labels["col_codes"], styles.bold),
+                [self.text(labels[key], STRONG, width - 2 * CELL_PAD)]
+                for key, width in zip(keys, widths, strict=True)
             ]
-        ]
-        commands: list[tuple[Any, ...]] = []
-        for entry in data.orders:
-            first = len(rows)
-            rows.append(self.order_row(entry, widths))
-            for detail in entry.details:
-                more, spans = self.span_rows(detail.value, detail.label, self.width, 3, len(rows))
-                rows += more
-                commands += spans
-            if entry.note:
-                more, spans = self.span_rows(
-                    entry.note, labels["note_for_performer"], self.width, 3, len(rows)
-                )
-                rows += more
-                commands += spans
-            commands.append(("LINEBELOW", (0, len(rows) - 1), (-1, len(rows) - 1), 0.5, RULE))
-            commands.append(("TOPPADDING", (0, first), (-1, first), 4))
-        flowables.append(self._table(rows, widths, commands))
-        return flowables
-
-    def order_row(self, entry: OrderEntry, widths: Sequence[float]) -> list[Any]:
-        """Label (with any specifying answer), status and date, and codes of one order."""
-        styles = self.styles
-        label: list[Flowable] = [self.para(entry.label, styles.bold)]
-        if entry.answer:
-            label += self.long_paragraphs(entry.answer, widths[0] - 2 * CELL_PAD, styles.body)
-        status = self.para(
-            "\n".join(part for part in (entry.status, entry.date) if part), styles.body
         )
-        codes = [self.para(code.text(), styles.body) for code in entry.codes] or ""
-        return [label, status, codes]
 
-    def not_ordered(self) -> list[Flowable]:
+    def span_rows(self, rows: list[Row], text: str, prefix: str, columns: int) -> None:
+        """Add rows spanning all columns holding `text` (led by `prefix`) to `rows`."""
+        for index, chunk in enumerate(
+            self.cell_chunks(text, self.width - 2 * CELL_PAD, BODY, prefix)
+        ):
+            row = Row([[chunk]], spans=(columns,), top=0)
+            if index:
+                _glue(rows, row)
+            else:
+                rows.append(row)
+
+    def orders(self) -> list[Flow]:
+        """The ordered items with codes, dates, details and notes."""
+        data = self.data
+        labels = data.labels
+        flow = self.heading(labels["orders"])
+        if not data.orders:
+            flow.append(self.text(labels["orders_none"], BODY))
+            return flow
+        widths = [self.width * 0.38, self.width * 0.2, self.width * 0.42]
+        rows: list[Row] = []
+        for entry in data.orders:
+            entry_rows = [self.order_row(entry, widths)]
+            for detail in entry.details:
+                self.span_rows(entry_rows, detail.value, detail.label, 3)
+            if entry.note:
+                self.span_rows(entry_rows, entry.note, labels["note_for_performer"], 3)
+            entry_rows[-1] = replace(entry_rows[-1], line_below=(0.5, RULE))
+            rows += entry_rows
+        header = self.labels_row(widths, "col_order", "col_status_date", "col_codes")
+        flow.append(self.table(widths, header, rows))
+        return flow
+
+    def order_row(self, entry: OrderEntry, widths: Sequence[float]) -> Row:
+        """Label (with any specifying answer), status and date, and codes of one order."""
+        room = [width - 2 * CELL_PAD for width in widths]
+        label = [self.text(entry.label, STRONG, room[0])]
+        if entry.answer:
+            label += self.cell_chunks(entry.answer, room[0], BODY)
+        status = "\n".join(part for part in (entry.status, entry.date) if part)
+        codes = [self.text(code.text(), BODY, room[2]) for code in entry.codes]
+        return Row([label, [self.text(status, BODY, room[1])], codes], top=4)
+
+    def not_ordered(self) -> list[Flow]:
         """Declined and not-indicated items with their status and note."""
-        data, styles = self.data, self.styles
+        data = self.data
         if not data.not_ordered:
             return []
-        labels = data.labels
         widths = [self.width * 0.38, self.width * 0.2, self.width * 0.42]
-        rows: list[list[Any]] = [
-            [
-                self.para(labels["col_item"], styles.bold),
-                self.para(labels["col_status"], styles.bold),
-                self.para(labels["col_note"], styles.bold),
-            ]
-        ]
-        commands: list[tuple[Any, ...]] = []
+        room = [width - 2 * CELL_PAD for width in widths]
+        rows: list[Row] = []
         for entry in data.not_ordered:
-            notes = self.long_paragraphs(entry.note, widths[2] - 2 * CELL_PAD, styles.body)
             status = "\n".join(part for part in (entry.status, entry.date) if part)
-            for index, note in enumerate(notes):
-                if index == 0:
-                    rows.append(
-                        [self.para(entry.label, styles.body), self.para(status, styles.body), note]
-                    )
+            for index, note in enumerate(self.cell_chunks(entry.note, room[2], BODY)):
+                if index:
+                    _glue(rows, Row([[], [], [note]]))
                 else:
-                    rows.append(["", "", note])
-                    commands += _glued(len(rows) - 1)
-            commands.append(("LINEBELOW", (0, len(rows) - 1), (-1, len(rows) - 1), 0.5, RULE))
-        return [*self.heading(labels["not_ordered"]), self._table(rows, widths, commands)]
+                    label = self.text(entry.label, BODY, room[0])
+                    rows.append(Row([[label], [self.text(status, BODY, room[1])], [note]]))
+            rows[-1] = replace(rows[-1], line_below=(0.5, RULE))
+        header = self.labels_row(widths, "col_item", "col_status", "col_note")
+        return [*self.heading(data.labels["not_ordered"]), self.table(widths, header, rows)]
 
-    def recorded(self) -> list[Flowable]:
+    def recorded(self) -> list[Flow]:
         """Answered history and examination items, one table per section."""
-        data, styles = self.data, self.styles
-        flowables: list[Flowable] = self.heading(data.labels["recorded"])
+        data = self.data
+        flow = self.heading(data.labels["recorded"])
         if not data.recorded:
-            flowables.append(self.para(data.labels["recorded_none"], styles.body))
-            return flowables
+            flow.append(self.text(data.labels["recorded_none"], BODY))
+            return flow
         for section in data.recorded:
-            flowables.append(CondPageBreak(3 * BODY_LEADING + 12))
-            flowables.append(self.section_table(section))
-            flowables.append(Spacer(1, 6))
-        return flowables
+            flow.append(NeedRoom(3 * BODY_LEADING + 12))
+            flow.append(replace(self.section_table(section), space_after=6))
+        return flow
 
     def section_table(self, section: RecordedSection) -> Table:
         """One section: its title as the (repeated) header row, then label and answer rows."""
-        styles = self.styles
         widths = [self.width * 0.42, self.width * 0.58]
+        room = [width - 2 * CELL_PAD for width in widths]
         title = f"{section.code}  {section.title}" if section.code else section.title
-        rows: list[list[Any]] = [[self.para(title, styles.bold), ""]]
-        commands: list[tuple[Any, ...]] = [("SPAN", (0, 0), (-1, 0))]
+        header = self.header_row([[self.text(title, STRONG, self.width - 2 * CELL_PAD)]], (2,))
+        rows: list[Row] = []
         for entry in section.entries:
-            values = self.long_paragraphs(entry.value, widths[1] - 2 * CELL_PAD, styles.body)
-            for index, value in enumerate(values):
-                label = self.para(entry.label, styles.muted) if index == 0 else ""
-                rows.append([label, value])
+            for index, value in enumerate(self.cell_chunks(entry.value, room[1], BODY)):
                 if index:
-                    commands += _glued(len(rows) - 1)
-            commands.append(("LINEBELOW", (0, len(rows) - 1), (-1, len(rows) - 1), 0.25, RULE))
-        return self._table(rows, widths, commands)
+                    _glue(rows, Row([[], [value]]))
+                else:
+                    rows.append(Row([[self.text(entry.label, MUTED_BODY, room[0])], [value]]))
+            rows[-1] = replace(rows[-1], line_below=(0.25, RULE))
+        return self.table(widths, header, rows)
 
-    def fields_table(
-        self, fields: Sequence[Field], value_style: ParagraphStyle | None = None
-    ) -> Table:
+    def fields_table(self, fields: Sequence[Field], value_style: _Style = BODY) -> Table:
         """A small two-column table of labelled values."""
-        styles = self.styles
+        widths = [self.width * 0.3, self.width * 0.7]
         rows = [
-            [
-                self.para(field.label, styles.muted),
-                self.para(field.value, value_style or styles.body),
-            ]
+            Row(
+                [
+                    [self.text(field.label, MUTED_BODY, widths[0] - 6)],
+                    [self.text(field.value, value_style, widths[1] - 6)],
+                ],
+                top=1,
+                bottom=1,
+            )
             for field in fields
         ]
-        table = Table(rows, colWidths=[self.width * 0.3, self.width * 0.7])
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("TOPPADDING", (0, 0), (-1, -1), 1),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-                ]
-            )
-        )
-        return table
+        return Table(widths, rows, [(0, 6), (0, 6)])
 
-    def signatures(self) -> list[Flowable]:
+    def signatures(self) -> list[Flow]:
         """The finalizing signature and each addendum with its reason and signature."""
-        data, styles = self.data, self.styles
+        data = self.data
         labels = data.labels
-        block: list[Flowable] = [self.para(labels["signature"], styles.heading)]
-        if data.signature:
-            block.append(self.fields_table(data.signature))
-        else:
-            block.append(self.para(labels["not_signed"], styles.body))
-        flowables: list[Flowable] = [KeepTogether(block)]
+        signed: Text | Table = (
+            self.fields_table(data.signature)
+            if data.signature
+            else self.text(labels["not_signed"], BODY)
+        )
+        flow: list[Flow] = [Together([self.text(labels["signature"], HEADING), signed])]
         if data.addenda:
-            flowables += self.heading(labels["addenda"])
+            flow += self.heading(labels["addenda"])
             for addendum in data.addenda:
-                flowables.append(self.para(addendum.heading, styles.subheading))
-                flowables += self.long_paragraphs(
-                    addendum.reason, self.width, styles.body, labels["reason"]
-                )
-                flowables.append(Spacer(1, 2))
-                flowables.append(self.fields_table(addendum.fields))
-        return flowables
+                heading = self.text(addendum.heading, SUBHEADING)
+                reason = self.text(addendum.reason, BODY, lead=f"{labels['reason']}: ")
+                flow.append(Together([heading, reason]))
+                flow.append(Spacer(2))
+                flow.append(self.fields_table(addendum.fields))
+        return flow
 
-    def instruction_page(self, page: Any) -> list[Flowable]:
+    def instruction_page(self, page: InstructionPage) -> list[Flow]:
         """One patient instruction page: who, when, which test, then the steps."""
-        data, styles = self.data, self.styles
+        data = self.data
         labels = data.labels
-        flowables: list[Flowable] = []
+        flow: list[Flow] = []
         if data.clinic_name:
-            flowables.append(self.para(data.clinic_name, styles.clinic))
-        flowables.append(self.para(page.title, styles.instruction_title))
-        flowables.append(
-            self.fields_table(
-                [
-                    Field(labels["patient"], page.patient_name),
-                    Field(labels["date"], page.date),
-                    Field(labels["instructions_for"], page.order_label),
-                ],
-                styles.instruction_field,
-            )
-        )
-        flowables.append(
-            HRFlowable(width="100%", thickness=1, color=INK, spaceBefore=6, spaceAfter=8)
-        )
+            flow.append(self.text(data.clinic_name, CLINIC))
+        flow.append(self.text(page.title, INSTRUCTION_TITLE))
+        fields = [
+            Field(labels["patient"], page.patient_name),
+            Field(labels["date"], page.date),
+            Field(labels["instructions_for"], page.order_label),
+        ]
+        flow.append(self.fields_table(fields, INSTRUCTION_FIELD))
+        flow.append(Rule(1, INK, space_before=6, space_after=8))
         for line in page.text.split("\n"):
             line = line.strip()
             if not line:
-                flowables.append(Spacer(1, 6))
+                flow.append(Spacer(6))
             elif _STEP.match(line):
-                flowables += self.long_paragraphs(line, self.width - STEP_INDENT, styles.step)
+                lines = self.lines(line, self.width - STEP_INDENT, INSTRUCTION)
+                flow.append(replace(self.block(lines, INSTRUCTION), indent=STEP_INDENT))
             else:
-                flowables += self.long_paragraphs(line, self.width, styles.instruction)
-        return flowables
+                flow.append(self.text(line, INSTRUCTION))
+        return flow
+
+
+def _glue(rows: list[Row], row: Row) -> None:
+    """Add `row` to `rows` joined to the row above it, as one continuous text."""
+    rows[-1] = replace(rows[-1], bottom=0)
+    rows.append(replace(row, top=0))
+
+
+def _lead_in_bold(lines: Sequence[str], lead: str, bold: str, face: str) -> list[Line]:
+    """`lines` in `face`, except the `lead` they start with, in `bold`."""
+    result: list[Line] = []
+    remaining = lead.rstrip()
+    for line in lines:
+        if remaining and line.startswith(remaining):
+            rest = line[len(remaining) :]
+            result.append(((remaining, bold), (rest, face)))
+            remaining = ""
+        elif remaining and remaining.startswith(line):
+            result.append(((line, bold),))
+            remaining = remaining[len(line) :].lstrip(" ")
+        else:
+            result.append(((line, face),))
+            remaining = ""
+    return result
 
 
 def render_summary(
@@ -575,34 +502,15 @@ def render_summary(
     fonts = ensure_fonts(fonts_dir)
     pagesize = page_size(paper)
     renderer = _Renderer(data, fonts, pagesize)
+    pages = paginate(renderer.flow(include_instructions), pagesize[1] - MARGIN_TOP, MARGIN_BOTTOM)
     buffer = io.BytesIO()
-    document = BaseDocTemplate(
-        buffer,
-        pagesize=pagesize,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=data.document_title,
-        author="",
-        subject=data.workflow_title,
-        creator="Ejaculatory Disorder Workup",
-        invariant=True,
-    )
-    frame = Frame(
-        MARGIN_X,
-        MARGIN_BOTTOM,
-        renderer.width,
-        pagesize[1] - MARGIN_TOP - MARGIN_BOTTOM,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    document.addPageTemplates([PageTemplate("page", [frame], onPage=renderer.watermark)])
-    document.build(
-        renderer.story(include_instructions), canvasmaker=totals_canvas(renderer.decorate)
-    )
+    canvas = Canvas(buffer, pagesize=pagesize, invariant=1)
+    canvas.setTitle(data.document_title)
+    canvas.setAuthor("")
+    canvas.setSubject(data.workflow_title)
+    canvas.setCreator("Ejaculatory Disorder Workup")
+    draw_pages(canvas, pages, MARGIN_X, renderer.width, renderer.watermark, renderer.decorate)
+    canvas.save()
     return buffer.getvalue()
 
 

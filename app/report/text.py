@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TypeVar
 
 from app.report.strings import strings_for
+
+T = TypeVar("T")
 
 REPLACEMENT = "\ufffd"
 SHORT_FIELD_LIMIT = 200
@@ -42,24 +45,31 @@ def markup(text: str) -> str:
     return "<br/>".join(escape(line) for line in text.split("\n"))
 
 
-def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+def wrap(
+    text: str, width: float, measure: Callable[[str], float], first_extra: float = 0.0
+) -> list[str]:
     """Break `text` into lines no wider than `width`; words longer than a line are cut.
 
-    Source line breaks are kept; an empty source line stays an empty line.
+    Source line breaks are kept; an empty source line stays an empty line. The first line
+    has `first_extra` points less room (a lead-in printed wider than `measure` tells).
     """
     lines: list[str] = []
+
+    def room() -> float:
+        return width - first_extra if not lines else width
+
     for source in text.split("\n"):
         current = ""
         for word in source.split(" "):
             candidate = f"{current} {word}" if current else word
-            if measure(candidate) <= width:
+            if measure(candidate) <= room():
                 current = candidate
                 continue
             if current:
                 lines.append(current)
             current = ""
-            while measure(word) > width and len(word) > 1:
-                cut = _longest_prefix(word, width, measure)
+            while len(word) > 1 and measure(word) > room():
+                cut = _longest_prefix(word, room(), measure)
                 lines.append(word[:cut])
                 word = word[cut:]
             current = word
@@ -83,10 +93,10 @@ def _longest_prefix(word: str, width: float, measure: Callable[[str], float]) ->
     return low_index
 
 
-def chunks(lines: list[str], size: int) -> list[list[str]]:
-    """`lines` in consecutive groups of at most `size` lines (at least one group)."""
+def chunks(lines: list[T], size: int, empty: T) -> list[list[T]]:
+    """`lines` in consecutive groups of at most `size` lines (at least one: `[empty]`)."""
     if not lines:
-        return [[""]]
+        return [[empty]]
     return [lines[start : start + size] for start in range(0, len(lines), size)]
 
 

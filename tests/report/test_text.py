@@ -44,8 +44,8 @@ def test_wrap_keeps_lines_within_width_and_cuts_long_words() -> None:
 
 
 def test_chunks_never_return_nothing() -> None:
-    assert chunks([], 3) == [[""]]
-    assert chunks(["a", "b", "c", "d"], 3) == [["a", "b", "c"], ["d"]]
+    assert chunks([], 3, "") == [[""]]
+    assert chunks(["a", "b", "c", "d"], 3, "") == [["a", "b", "c"], ["d"]]
 
 
 def test_dates_are_written_with_month_names() -> None:

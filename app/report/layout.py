@@ -1,0 +1,382 @@
+"""A small page layout drawn straight on the reportlab canvas: text, tables, rules, breaks.
+
+The summary is laid out with this rather than with reportlab.platypus, whose loading alone
+takes longer than the rest of an export (its paragraph module compiles large Unicode
+patterns at import). Text arrives already broken into lines (see app.report.text.wrap), so
+layout is only stacking boxes: every height is known before anything is drawn, the pages
+are cut first, and each page is then drawn knowing the page count.
+
+Coordinates follow the canvas: points, origin at the bottom left, y growing upwards. A box
+is drawn from its top edge down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from reportlab.lib.colors import Color
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+Span = tuple[str, str]
+"""A piece of one line: its text and the registered font it is printed in."""
+
+Line = tuple[Span, ...]
+
+
+def line_width(line: Line, size: float) -> float:
+    """The printed width of `line` at `size` points."""
+    return sum(float(stringWidth(text, font, size)) for text, font in line)
+
+
+class Block(Protocol):
+    """Something placed in the page's flow, full width, top to bottom."""
+
+    @property
+    def space_before(self) -> float:
+        """Room left above the block, unless it starts a page."""
+        ...
+
+    @property
+    def space_after(self) -> float:
+        """Room left below the block."""
+        ...
+
+    def height(self) -> float:
+        """The height the block takes, without the space around it."""
+        ...
+
+    def split(self, room: float) -> tuple[Block, Block] | None:
+        """A part that fits `room` and the rest, or None when no useful part fits."""
+        ...
+
+    def draw(self, canvas: Canvas, x: float, top: float, width: float) -> None:
+        """Draw the block with its top left corner at (`x`, `top`)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Text:
+    """Lines of text in one size, the first set in by `first_indent`, the others by `indent`."""
+
+    lines: Sequence[Line]
+    size: float
+    leading: float
+    color: Color
+    right: bool = False
+    first_indent: float = 0.0
+    indent: float = 0.0
+    space_before: float = 0.0
+    space_after: float = 0.0
+
+    def height(self) -> float:
+        return len(self.lines) * self.leading
+
+    def split(self, room: float) -> tuple[Block, Block] | None:
+        fitting = int(room // self.leading)
+        if fitting < 1 or fitting >= len(self.lines):
+            return None
+        head = replace(self, lines=self.lines[:fitting], space_after=0.0)
+        tail = replace(self, lines=self.lines[fitting:], space_before=0.0, first_indent=self.indent)
+        return head, tail
+
+    def draw(self, canvas: Canvas, x: float, top: float, width: float) -> None:
+        if not self.lines:
+            return
+        text = canvas.beginText()
+        text.setFillColor(self.color)
+        baseline = top - self.size
+        for index, line in enumerate(self.lines):
+            left = x + (self.indent if index else self.first_indent)
+            if self.right:
+                left = x + width - line_width(line, self.size)
+            text.setTextOrigin(left, baseline)
+            for piece, font in line:
+                if piece:
+                    text.setFont(font, self.size, self.leading)
+                    text.textOut(piece)
+            baseline -= self.leading
+        canvas.drawText(text)
+
+
+@dataclass(frozen=True)
+class Spacer:
+    """Empty room of a fixed height."""
+
+    size: float
+    space_before: float = 0.0
+    space_after: float = 0.0
+
+    def height(self) -> float:
+        return self.size
+
+    def split(self, room: float) -> tuple[Block, Block] | None:
+        return None
+
+    def draw(self, canvas: Canvas, x: float, top: float, width: float) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A horizontal line across the full width."""
+
+    thickness: float
+    color: Color
+    space_before: float = 0.0
+    space_after: float = 0.0
+
+    def height(self) -> float:
+        return self.thickness
+
+    def split(self, room: float) -> tuple[Block, Block] | None:
+        return None
+
+    def draw(self, canvas: Canvas, x: float, top: float, width: float) -> None:
+        canvas.saveState()
+        canvas.setStrokeColor(self.color)
+        canvas.setLineWidth(self.thickness)
+        y = top - self.thickness / 2
+        canvas.line(x, y, x + width, y)
+        canvas.restoreState()
+
+
+Cell = Sequence[Text]
+"""The texts stacked in one table cell, top to bottom."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One table row: its cells (each spanning `spans[i]` columns) and how it is drawn."""
+
+    cells: Sequence[Cell]
+    spans: Sequence[int] = ()
+    top: float = 2.5
+    bottom: float = 2.5
+    background: Color | None = None
+    line_below: tuple[float, Color] | None = None
+
+    def column_spans(self) -> Sequence[int]:
+        """How many columns each cell covers (one each unless `spans` says otherwise)."""
+        return self.spans or (1,) * len(self.cells)
+
+
+def _cell_height(cell: Cell) -> float:
+    total = 0.0
+    for index, text in enumerate(cell):
+        total += text.height() + text.space_after
+        if index:
+            total += text.space_before
+    return total
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows over fixed column widths; `header` rows are repeated on every page it reaches.
+
+    `padding` gives each column's (left, right) inner room; a cell spanning columns takes
+    the left room of its first column and the right room of its last. `boxes` are column
+    ranges (first, last, line width, colour) outlined over the rows of each page. Rows are
+    never cut: long text comes in rows of a few lines each.
+    """
+
+    widths: Sequence[float]
+    rows: Sequence[Row]
+    padding: Sequence[tuple[float, float]]
+    header: int = 0
+    boxes: Sequence[tuple[int, int, float, Color]] = ()
+    space_before: float = 0.0
+    space_after: float = 0.0
+    heights: Sequence[float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        heights = [
+            row.top + row.bottom + max((_cell_height(cell) for cell in row.cells), default=0.0)
+            for row in self.rows
+        ]
+        object.__setattr__(self, "heights", heights)
+
+    def height(self) -> float:
+        return sum(self.heights)
+
+    def split(self, room: float) -> tuple[Block, Block] | None:
+        heights = self.heights
+        used = sum(heights[: self.header])
+        fitting = self.header
+        while fitting < len(self.rows) and used + heights[fitting] <= room:
+            used += heights[fitting]
+            fitting += 1
+        if fitting == self.header or fitting == len(self.rows):
+            return None
+        head = replace(self, rows=self.rows[:fitting], space_after=0.0)
+        tail = replace(
+            self, rows=[*self.rows[: self.header], *self.rows[fitting:]], space_before=0.0
+        )
+        return head, tail
+
+    def draw(self, canvas: Canvas, x: float, top: float, width: float) -> None:
+        edges = [x]
+        for column_width in self.widths:
+            edges.append(edges[-1] + column_width)
+        canvas.saveState()
+        y = top
+        for row, height in zip(self.rows, self.heights, strict=True):
+            if row.background is not None:
+                canvas.setFillColor(row.background)
+                canvas.rect(edges[0], y - height, edges[-1] - edges[0], height, stroke=0, fill=1)
+            column = 0
+            for cell, span in zip(row.cells, row.column_spans(), strict=True):
+                left = edges[column] + self.padding[column][0]
+                right = edges[column + span] - self.padding[column + span - 1][1]
+                cell_top = y - row.top
+                for index, text in enumerate(cell):
+                    if index:
+                        cell_top -= text.space_before
+                    text.draw(canvas, left, cell_top, right - left)
+                    cell_top -= text.height() + text.space_after
+                column += span
+            y -= height
+            if row.line_below is not None:
+                thickness, color = row.line_below
+                canvas.setStrokeColor(color)
+                canvas.setLineWidth(thickness)
+                canvas.line(edges[0], y, edges[-1], y)
+        for first, last, thickness, color in self.boxes:
+            canvas.setStrokeColor(color)
+            canvas.setLineWidth(thickness)
+            canvas.rect(edges[first], y, edges[last + 1] - edges[first], top - y, stroke=1, fill=0)
+        canvas.restoreState()
+
+
+@dataclass(frozen=True)
+class NeedRoom:
+    """Start a new page unless at least `room` points are left on this one."""
+
+    room: float
+
+
+@dataclass(frozen=True)
+class NewPage:
+    """Start a new page."""
+
+
+@dataclass(frozen=True)
+class Together:
+    """Blocks kept on one page when they fit on one (moved to a new page otherwise)."""
+
+    blocks: Sequence[Block]
+
+
+Flow = Block | NeedRoom | NewPage | Together
+Placed = tuple[Block, float]
+"""A block and the y of its top edge on its page."""
+
+
+@dataclass
+class _Pages:
+    """Cuts a flow into pages of a frame `top` to `bottom` points high."""
+
+    top: float
+    bottom: float
+    pages: list[list[Placed]] = field(default_factory=list)
+    y: float = 0.0
+    spacing: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.new_page()
+
+    def new_page(self) -> None:
+        self.pages.append([])
+        self.y = self.top
+        self.spacing = 0.0
+
+    @property
+    def at_top(self) -> bool:
+        return not self.pages[-1]
+
+    def room(self) -> float:
+        return self.y - self.bottom
+
+    def gap(self, block: Block) -> float:
+        """The space between the last block and `block` (none at the top of a page)."""
+        return 0.0 if self.at_top else self.spacing + block.space_before
+
+    def place(self, block: Block) -> None:
+        """Put `block` on this page and the pages it needs after it."""
+        while True:
+            gap = self.gap(block)
+            if gap + block.height() <= self.room():
+                self._put(block, gap)
+                return
+            parts = block.split(self.room() - gap)
+            if parts is not None:
+                head, block = parts
+                self._put(head, gap)
+                self.new_page()
+            elif self.at_top:
+                self._put(block, 0.0)  # taller than a page and unsplittable: let it run over
+                return
+            else:
+                self.new_page()
+
+    def _put(self, block: Block, gap: float) -> None:
+        self.y -= gap
+        self.pages[-1].append((block, self.y))
+        self.y -= block.height()
+        self.spacing = block.space_after
+
+
+def paginate(flow: Sequence[Flow], top: float, bottom: float) -> list[list[Placed]]:
+    """The blocks of `flow` placed on pages whose frame runs from `top` down to `bottom`."""
+    pages = _Pages(top, bottom)
+    for item in flow:
+        if isinstance(item, NewPage):
+            if not pages.at_top:
+                pages.new_page()
+        elif isinstance(item, NeedRoom):
+            if not pages.at_top and pages.room() < item.room:
+                pages.new_page()
+        elif isinstance(item, Together):
+            blocks = item.blocks
+            if not pages.at_top and blocks:
+                total = _stacked_height(blocks, pages.gap(blocks[0]))
+                if total > pages.room() and _stacked_height(blocks, 0.0) <= top - bottom:
+                    pages.new_page()
+            for block in blocks:
+                pages.place(block)
+        else:
+            pages.place(item)
+    return pages.pages
+
+
+def _stacked_height(blocks: Sequence[Block], first_gap: float) -> float:
+    total = first_gap
+    for index, block in enumerate(blocks):
+        if index:
+            total += blocks[index - 1].space_after + block.space_before
+        total += block.height()
+    return total
+
+
+PageDrawer = Callable[[Canvas, int, int], None]
+"""Draws on page `page` of `pages` (a watermark beneath, or a header and footer above)."""
+
+
+def draw_pages(
+    canvas: Canvas,
+    pages: Sequence[Sequence[Placed]],
+    x: float,
+    width: float,
+    beneath: PageDrawer,
+    above: PageDrawer,
+) -> None:
+    """Draw every placed page on `canvas`, between `beneath` and `above`, and finish it."""
+    total = len(pages)
+    for number, placed in enumerate(pages, start=1):
+        beneath(canvas, number, total)
+        for block, top in placed:
+            block.draw(canvas, x, top, width)
+        above(canvas, number, total)
+        canvas.showPage()
