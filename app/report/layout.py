@@ -13,8 +13,7 @@ is drawn from its top edge down.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from reportlab.lib.colors import Color
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -57,8 +56,7 @@ class Block(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     """Lines of text in one size, the first set in by `first_indent`, the others by `indent`."""
 
     lines: Sequence[Line]
@@ -78,8 +76,8 @@ class Text:
         fitting = int(room // self.leading)
         if fitting < 1 or fitting >= len(self.lines):
             return None
-        head = replace(self, lines=self.lines[:fitting], space_after=0.0)
-        tail = replace(self, lines=self.lines[fitting:], space_before=0.0, first_indent=self.indent)
+        head = self._replace(lines=self.lines[:fitting], space_after=0.0)
+        tail = self._replace(lines=self.lines[fitting:], space_before=0.0, first_indent=self.indent)
         return head, tail
 
     def draw(self, canvas: Canvas, x: float, top: float, width: float) -> None:
@@ -101,8 +99,7 @@ class Text:
         canvas.drawText(text)
 
 
-@dataclass(frozen=True)
-class Spacer:
+class Spacer(NamedTuple):
     """Empty room of a fixed height."""
 
     size: float
@@ -119,8 +116,7 @@ class Spacer:
         return None
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A horizontal line across the full width."""
 
     thickness: float
@@ -147,8 +143,7 @@ Cell = Sequence[Text]
 """The texts stacked in one table cell, top to bottom."""
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One table row: its cells (each spanning `spans[i]` columns) and how it is drawn."""
 
     cells: Sequence[Cell]
@@ -172,7 +167,6 @@ def _cell_height(cell: Cell) -> float:
     return total
 
 
-@dataclass(frozen=True)
 class Table:
     """Rows over fixed column widths; `header` rows are repeated on every page it reaches.
 
@@ -182,21 +176,43 @@ class Table:
     never cut: long text comes in rows of a few lines each.
     """
 
-    widths: Sequence[float]
-    rows: Sequence[Row]
-    padding: Sequence[tuple[float, float]]
-    header: int = 0
-    boxes: Sequence[tuple[int, int, float, Color]] = ()
-    space_before: float = 0.0
-    space_after: float = 0.0
-    heights: Sequence[float] = field(init=False, repr=False, compare=False)
+    __slots__ = (
+        "boxes",
+        "header",
+        "heights",
+        "padding",
+        "rows",
+        "space_after",
+        "space_before",
+        "widths",
+    )
 
-    def __post_init__(self) -> None:
-        heights = [
+    def __init__(
+        self,
+        widths: Sequence[float],
+        rows: Sequence[Row],
+        padding: Sequence[tuple[float, float]],
+        header: int = 0,
+        boxes: Sequence[tuple[int, int, float, Color]] = (),
+        space_before: float = 0.0,
+        space_after: float = 0.0,
+    ) -> None:
+        self.widths = widths
+        self.rows = rows
+        self.padding = padding
+        self.header = header
+        self.boxes = boxes
+        self.space_before = space_before
+        self.space_after = space_after
+        self.heights = [
             row.top + row.bottom + max((_cell_height(cell) for cell in row.cells), default=0.0)
-            for row in self.rows
+            for row in rows
         ]
-        object.__setattr__(self, "heights", heights)
+
+    def _with_rows(self, rows: Sequence[Row], space_before: float, space_after: float) -> Table:
+        return Table(
+            self.widths, rows, self.padding, self.header, self.boxes, space_before, space_after
+        )
 
     def height(self) -> float:
         return sum(self.heights)
@@ -210,11 +226,9 @@ class Table:
             fitting += 1
         if fitting == self.header or fitting == len(self.rows):
             return None
-        head = replace(self, rows=self.rows[:fitting], space_after=0.0)
-        tail = replace(
-            self, rows=[*self.rows[: self.header], *self.rows[fitting:]], space_before=0.0
-        )
-        return head, tail
+        head = self._with_rows(self.rows[:fitting], self.space_before, 0.0)
+        rest = [*self.rows[: self.header], *self.rows[fitting:]]
+        return head, self._with_rows(rest, 0.0, self.space_after)
 
     def draw(self, canvas: Canvas, x: float, top: float, width: float) -> None:
         edges = [x]
@@ -250,20 +264,19 @@ class Table:
         canvas.restoreState()
 
 
-@dataclass(frozen=True)
-class NeedRoom:
+class NeedRoom(NamedTuple):
     """Start a new page unless at least `room` points are left on this one."""
 
     room: float
 
 
-@dataclass(frozen=True)
 class NewPage:
     """Start a new page."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True)
-class Together:
+
+class Together(NamedTuple):
     """Blocks kept on one page when they fit on one (moved to a new page otherwise)."""
 
     blocks: Sequence[Block]
@@ -274,17 +287,15 @@ Placed = tuple[Block, float]
 """A block and the y of its top edge on its page."""
 
 
-@dataclass
 class _Pages:
     """Cuts a flow into pages of a frame `top` to `bottom` points high."""
 
-    top: float
-    bottom: float
-    pages: list[list[Placed]] = field(default_factory=list)
-    y: float = 0.0
-    spacing: float = 0.0
-
-    def __post_init__(self) -> None:
+    def __init__(self, top: float, bottom: float) -> None:
+        self.top = top
+        self.bottom = bottom
+        self.pages: list[list[Placed]] = []
+        self.y = top
+        self.spacing = 0.0
         self.new_page()
 
     def new_page(self) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from app.domain.encounter import (
     Encounter,
@@ -23,24 +23,21 @@ _ORDERED = (OrderStatus.ORDERED, OrderStatus.DONE_ELSEWHERE)
 _FINAL = (EncounterStatus.FINALIZED, EncounterStatus.AMENDED)
 
 
-@dataclass(frozen=True)
-class ClinicInfo:
+class ClinicInfo(NamedTuple):
     """The clinic printed at the top of every document."""
 
     name: str = ""
     address: str = ""
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """A label and the text printed beside it."""
 
     label: str
     value: str
 
 
-@dataclass(frozen=True)
-class CodeText:
+class CodeText(NamedTuple):
     """One code of an order: system name, code and display text."""
 
     system: str
@@ -56,8 +53,7 @@ class CodeText:
         )
 
 
-@dataclass(frozen=True)
-class OrderEntry:
+class OrderEntry(NamedTuple):
     """One order item with a status, as printed in the Orders or Not ordered part."""
 
     item_id: str
@@ -70,8 +66,7 @@ class OrderEntry:
     details: tuple[Field, ...] = ()
 
 
-@dataclass(frozen=True)
-class RecordedEntry:
+class RecordedEntry(NamedTuple):
     """One answered history or examination item."""
 
     item_id: str
@@ -79,8 +74,7 @@ class RecordedEntry:
     value: str
 
 
-@dataclass(frozen=True)
-class RecordedSection:
+class RecordedSection(NamedTuple):
     """The answered items of one workflow section, in workflow order."""
 
     section_id: str
@@ -89,8 +83,7 @@ class RecordedSection:
     entries: tuple[RecordedEntry, ...]
 
 
-@dataclass(frozen=True)
-class AddendumEntry:
+class AddendumEntry(NamedTuple):
     """An addendum: its heading, reason and who opened and signed it when."""
 
     heading: str
@@ -98,8 +91,7 @@ class AddendumEntry:
     fields: tuple[Field, ...]
 
 
-@dataclass(frozen=True)
-class InstructionPage:
+class InstructionPage(NamedTuple):
     """Patient instructions for one ordered item, with placeholders filled in."""
 
     item_id: str
@@ -110,8 +102,7 @@ class InstructionPage:
     text: str
 
 
-@dataclass(frozen=True)
-class SummaryData:
+class SummaryData(NamedTuple):
     """Everything printed in an encounter summary; the renderer adds only layout."""
 
     language: str

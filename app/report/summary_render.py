@@ -9,9 +9,9 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
@@ -67,8 +67,7 @@ SHADE = Color(0.92, 0.92, 0.92)
 WATERMARK = Color(0.82, 0.82, 0.82)
 
 
-@dataclass(frozen=True)
-class _Style:
+class _Style(NamedTuple):
     """How a text is set: face, size, line spacing, colour, alignment and space around it."""
 
     bold: bool
@@ -81,13 +80,13 @@ class _Style:
 
 
 BODY = _Style(False, BODY_SIZE, BODY_LEADING, INK)
-STRONG = replace(BODY, bold=True)
-MUTED_BODY = replace(BODY, color=MUTED)
+STRONG = BODY._replace(bold=True)
+MUTED_BODY = BODY._replace(color=MUTED)
 CLINIC = _Style(True, 12, 15, INK)
 TITLE = _Style(True, 16, 20, INK, right=True)
-SUBTITLE = replace(BODY, right=True)
+SUBTITLE = BODY._replace(right=True)
 HEADING = _Style(True, 12, 15, INK, space_before=12, space_after=5)
-SUBHEADING = replace(STRONG, space_before=6, space_after=3)
+SUBHEADING = STRONG._replace(space_before=6, space_after=3)
 BANNER = _Style(True, 11, 14, INK)
 INSTRUCTION_TITLE = _Style(True, 16, 20, INK, space_after=4)
 INSTRUCTION = _Style(False, INSTRUCTION_SIZE, INSTRUCTION_LEADING, INK, space_after=3)
@@ -300,8 +299,12 @@ class _Renderer:
         """A table's shaded first row, repeated on each page the table reaches."""
         return Row(cells, spans, background=SHADE, line_below=(0.75, INK))
 
-    def table(self, widths: Sequence[float], header: Row, rows: Sequence[Row]) -> Table:
-        return Table(widths, [header, *rows], self.pads(len(widths)), header=1)
+    def table(
+        self, widths: Sequence[float], header: Row, rows: Sequence[Row], space_after: float = 0.0
+    ) -> Table:
+        return Table(
+            widths, [header, *rows], self.pads(len(widths)), header=1, space_after=space_after
+        )
 
     def labels_row(self, widths: Sequence[float], *keys: str) -> Row:
         """A header row of column titles."""
@@ -340,7 +343,7 @@ class _Renderer:
                 self.span_rows(entry_rows, detail.value, detail.label, 3)
             if entry.note:
                 self.span_rows(entry_rows, entry.note, labels["note_for_performer"], 3)
-            entry_rows[-1] = replace(entry_rows[-1], line_below=(0.5, RULE))
+            entry_rows[-1] = entry_rows[-1]._replace(line_below=(0.5, RULE))
             rows += entry_rows
         header = self.labels_row(widths, "col_order", "col_status_date", "col_codes")
         flow.append(self.table(widths, header, rows))
@@ -372,7 +375,7 @@ class _Renderer:
                 else:
                     label = self.text(entry.label, BODY, room[0])
                     rows.append(Row([[label], [self.text(status, BODY, room[1])], [note]]))
-            rows[-1] = replace(rows[-1], line_below=(0.5, RULE))
+            rows[-1] = rows[-1]._replace(line_below=(0.5, RULE))
         header = self.labels_row(widths, "col_item", "col_status", "col_note")
         return [*self.heading(data.labels["not_ordered"]), self.table(widths, header, rows)]
 
@@ -385,10 +388,10 @@ class _Renderer:
             return flow
         for section in data.recorded:
             flow.append(NeedRoom(3 * BODY_LEADING + 12))
-            flow.append(replace(self.section_table(section), space_after=6))
+            flow.append(self.section_table(section, space_after=6))
         return flow
 
-    def section_table(self, section: RecordedSection) -> Table:
+    def section_table(self, section: RecordedSection, space_after: float = 0.0) -> Table:
         """One section: its title as the (repeated) header row, then label and answer rows."""
         widths = [self.width * 0.42, self.width * 0.58]
         room = [width - 2 * CELL_PAD for width in widths]
@@ -401,8 +404,8 @@ class _Renderer:
                     _glue(rows, Row([[], [value]]))
                 else:
                     rows.append(Row([[self.text(entry.label, MUTED_BODY, room[0])], [value]]))
-            rows[-1] = replace(rows[-1], line_below=(0.25, RULE))
-        return self.table(widths, header, rows)
+            rows[-1] = rows[-1]._replace(line_below=(0.25, RULE))
+        return self.table(widths, header, rows, space_after)
 
     def fields_table(self, fields: Sequence[Field], value_style: _Style = BODY) -> Table:
         """A small two-column table of labelled values."""
@@ -461,7 +464,7 @@ class _Renderer:
                 flow.append(Spacer(6))
             elif _STEP.match(line):
                 lines = self.lines(line, self.width - STEP_INDENT, INSTRUCTION)
-                flow.append(replace(self.block(lines, INSTRUCTION), indent=STEP_INDENT))
+                flow.append(self.block(lines, INSTRUCTION)._replace(indent=STEP_INDENT))
             else:
                 flow.append(self.text(line, INSTRUCTION))
         return flow
@@ -469,8 +472,8 @@ class _Renderer:
 
 def _glue(rows: list[Row], row: Row) -> None:
     """Add `row` to `rows` joined to the row above it, as one continuous text."""
-    rows[-1] = replace(rows[-1], bottom=0)
-    rows.append(replace(row, top=0))
+    rows[-1] = rows[-1]._replace(bottom=0)
+    rows.append(row._replace(top=0))
 
 
 def _lead_in_bold(lines: Sequence[str], lead: str, bold: str, face: str) -> list[Line]:
