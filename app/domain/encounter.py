@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from app.domain.values import AnswerValue, YnuDetails, is_empty
 from app.domain.workflow import Item, ItemKind, Section, Workflow
@@ -34,8 +35,7 @@ class OrderStatus(StrEnum):
     DECLINED = "declined"
 
 
-@dataclass(frozen=True)
-class OrderState:
+class OrderState(NamedTuple):
     """An order's status, its date (ordered, or done elsewhere) and a note for the performer."""
 
     status: OrderStatus
@@ -43,8 +43,7 @@ class OrderState:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Patient:
+class Patient(NamedTuple):
     """A patient as the clinic identifies them."""
 
     id: int | None
@@ -59,8 +58,7 @@ class Patient:
         return f"{self.family_name}, {self.given_name}" if self.given_name else self.family_name
 
 
-@dataclass(frozen=True)
-class Addendum:
+class Addendum(NamedTuple):
     """An amendment after finalizing: its reason, who opened it, and its own signature."""
 
     seq: int
@@ -94,8 +92,7 @@ class Encounter:
     addenda: tuple[Addendum, ...] = ()
 
 
-@dataclass(frozen=True)
-class SectionCompletion:
+class SectionCompletion(NamedTuple):
     """How many required, visible items of a section are answered."""
 
     section_id: str
@@ -211,8 +208,7 @@ def data_entry_prompts(
     return prompts
 
 
-@dataclass(frozen=True)
-class EncounterSummary:
+class EncounterSummary(NamedTuple):
     """One row of the encounter list."""
 
     id: int
@@ -229,8 +225,7 @@ class EncounterSummary:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
-class AuditEvent:
+class AuditEvent(NamedTuple):
     """One append-only record of a change: who, when, where, what, old and new value."""
 
     id: int

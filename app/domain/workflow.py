@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 LANGUAGES: tuple[str, ...] = ("en", "ru")
 SCHEMA_VERSION = 1
@@ -50,8 +51,7 @@ CONDITION_KINDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class LocalizedText:
+class LocalizedText(NamedTuple):
     """A piece of text in English and, where given, in Russian."""
 
     en: str
@@ -68,16 +68,14 @@ class LocalizedText:
         return bool(self.en if language == "en" else self.ru)
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One choice of a single- or multiple-choice item."""
 
     value: str
     label: LocalizedText
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(NamedTuple):
     """A code from a terminology (LOINC, SNOMED CT, ...) attached to an item."""
 
     key: str
@@ -99,8 +97,7 @@ SYSTEM_NAMES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     """Show an item only while another item's answer is one of `values`.
 
     For a multiple-choice item the condition holds when any chosen value is listed;
@@ -111,8 +108,7 @@ class Condition:
     values: tuple[str | bool, ...]
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One question, finding or order of a workflow."""
 
     id: str
@@ -153,8 +149,7 @@ class Item:
         return option.label.get(language) if option else value
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """An ordered group of items, shown as one page of the workup."""
 
     id: str

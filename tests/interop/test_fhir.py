@@ -448,9 +448,9 @@ def test_questionnaire_says_nothing_interpretive(
 def test_clashing_generated_link_id_is_refused(workflow: Workflow) -> None:
     section = workflow.sections[1]
     ynu_details = next(item for item in section.items if item.kind is ItemKind.YNU_DETAILS)
-    clash = replace(section.items[0], id=f"{ynu_details.id}_details", show_when=None)
+    clash = section.items[0]._replace(id=f"{ynu_details.id}_details", show_when=None)
     sections = list(workflow.sections)
-    sections[1] = replace(section, items=(*section.items, clash))
+    sections[1] = section._replace(items=(*section.items, clash))
     broken = Workflow(workflow.id, workflow.version, workflow.title, tuple(sections))
     with pytest.raises(ExportError, match=f"{ynu_details.id}_details"):
         workflow_questionnaire(broken)
@@ -539,7 +539,7 @@ def test_patient(bundle: Bundle, encounter: Encounter) -> None:
 def test_patient_without_chart_number_has_no_identifier(
     encounter: Encounter, workflow: Workflow
 ) -> None:
-    bare = replace(encounter, patient=replace(encounter.patient, chart_number="", given_name=""))
+    bare = replace(encounter, patient=encounter.patient._replace(chart_number="", given_name=""))
     (patient,) = _of_type(encounter_bundle(bare, workflow, GENERATED), FhirPatient)
     assert patient.identifier is None
     assert patient.name[0].given is None

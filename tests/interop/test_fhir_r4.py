@@ -188,7 +188,7 @@ def test_every_resource_names_its_r4_definition(
 def test_patient_without_a_name_has_no_empty_name(workflow: Workflow) -> None:
     encounter = _encounter(workflow, {}, {}, status=EncounterStatus.DRAFT)
     nameless = replace(
-        encounter, patient=replace(encounter.patient, family_name=" ", given_name="")
+        encounter, patient=encounter.patient._replace(family_name=" ", given_name="")
     )
     data = json.loads(encounter_bundle_json(nameless, workflow, GENERATED))
     patient = data["entry"][0]["resource"]

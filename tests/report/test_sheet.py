@@ -83,10 +83,9 @@ def _long_workflow(workflow: Workflow) -> Workflow:
     from dataclasses import replace
 
     sections = tuple(
-        replace(
-            section,
+        section._replace(
             id=f"{section.id}_{copy}",
-            items=tuple(replace(item, id=f"{item.id}_{copy}") for item in section.items),
+            items=tuple(item._replace(id=f"{item.id}_{copy}") for item in section.items),
         )
         for copy in range(6)
         for section in workflow.sections
@@ -118,13 +117,12 @@ def test_hostile_labels_render(small_workflow: Workflow) -> None:
     from app.domain.workflow import LocalizedText
 
     section = small_workflow.sections[0]
-    odd = replace(
-        section.items[0],
+    odd = section.items[0]._replace(
         label=LocalizedText("<b>&amp;]]> \x00 \ud800 😀 שלום " + "z" * 400),
     )
     workflow = replace(
         small_workflow,
-        sections=(replace(section, items=(odd, *section.items[1:])), *small_workflow.sections[1:]),
+        sections=(section._replace(items=(odd, *section.items[1:])), *small_workflow.sections[1:]),
         _index={},
     )
     text = flat(" ".join(pdf_pages(sheet_pdf(workflow, ClinicInfo("<i>&", "]]>"), "en"))))
