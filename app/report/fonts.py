@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,23 +22,24 @@ BOLD = "WorkupSans-Bold"
 
 
 class Fonts(NamedTuple):
-    """The registered font names and the characters the regular face can draw."""
+    """The registered font names and the characters each face maps to a glyph."""
 
     regular: str
     bold: str
-    covered: frozenset[int]
+    glyphs: tuple[Mapping[int, int], ...]
+
+    def can_draw(self, code: int) -> bool:
+        """Whether every face draws the character `code` (within the Basic Multilingual
+        Plane: reportlab writes a malformed text map for characters beyond it)."""
+        return 0 < code <= 0xFFFF and all(code in faces for faces in self.glyphs)
 
     def printable(self, text: str) -> str:
-        """`text` with characters the font cannot draw (or encode) replaced by U+FFFD.
-
-        Characters beyond the Basic Multilingual Plane are replaced too: reportlab writes
-        a malformed text map for them, which breaks copying text out of the PDF.
-        """
-        covered = self.covered
-        if all(ord(char) in covered for char in text):
+        """`text` with characters the fonts cannot draw (or encode) replaced by U+FFFD."""
+        can_draw = self.can_draw
+        if all(can_draw(ord(char)) for char in text):
             return text
         return "".join(
-            char if ord(char) in covered or char == "\n" else REPLACEMENT for char in text
+            char if char == "\n" or can_draw(ord(char)) else REPLACEMENT for char in text
         )
 
     def width(self, text: str, size: float, bold: bool = False) -> float:
@@ -75,14 +77,6 @@ def ensure_fonts(fonts_dir: Path | None = None) -> Fonts:
         addMapping(REGULAR, 1, 0, BOLD)
         addMapping(REGULAR, 0, 1, REGULAR)
         addMapping(REGULAR, 1, 1, BOLD)
-        covered = _coverage(regular, bold)
-        fonts = Fonts(REGULAR, BOLD, covered)
+        fonts = Fonts(REGULAR, BOLD, (regular.face.charToGlyph, bold.face.charToGlyph))
         _registered.append(fonts)
         return fonts
-
-
-def _coverage(*faces: TTFont) -> frozenset[int]:
-    """Code points every face maps to a glyph, limited to the Basic Multilingual Plane."""
-    sets = [set(face.face.charToGlyph) for face in faces]
-    common = set.intersection(*sets)
-    return frozenset(code for code in common if code <= 0xFFFF and code != 0)

@@ -25,5 +25,7 @@ def test_registration_happens_once() -> None:
     first = ensure_fonts()
     second = ensure_fonts(Path("/nonexistent"))  # already registered: the folder is not read
     assert first is second
-    assert ord("Ж") in first.covered
+    assert first.can_draw(ord("Ж"))
+    assert not first.can_draw(ord("😀"))
+    assert not first.can_draw(0)
     assert first.printable("a😀\ud800b") == "a\ufffd\ufffdb"
