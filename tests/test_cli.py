@@ -303,7 +303,7 @@ def _service_summary(db: str, encounter_id: int, clock: FixedClock | None = None
         service.close()
 
 
-def test_a_single_export_from_sqlite_loads_no_sqlalchemy(
+def test_a_single_export_from_sqlite_loads_no_sqlalchemy_nor_platypus(
     db: str, encounter_id: int, tmp_path: Path
 ) -> None:
     pdf = tmp_path / "summary.pdf"
@@ -320,6 +320,9 @@ def test_a_single_export_from_sqlite_loads_no_sqlalchemy(
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
     assert "app.storage.sqlite_read" in imported
     assert not [name for name in imported if name.split(".")[0] == "sqlalchemy"]
+    # the summary is drawn on the canvas, without reportlab's document framework
+    assert "reportlab.pdfgen.canvas" in imported
+    assert not [name for name in imported if name.startswith("reportlab.platypus")]
     # the stored snapshot's parsed form is cached, and nothing is recorded
     assert not {"tomllib", "socket", "app.catalog.loader", "app.catalog.lines"} & set(imported)
     assert _pdf_text(pdf.read_bytes()) == _pdf_text(_service_summary(db, encounter_id))
