@@ -140,7 +140,7 @@ class Rule(NamedTuple):
 
 
 Cell = Sequence[Text]
-"""The texts stacked in one table cell, top to bottom."""
+"""The texts stacked in one table cell, top to bottom, spaced as blocks in the flow are."""
 
 
 class Row(NamedTuple):
@@ -156,15 +156,6 @@ class Row(NamedTuple):
     def column_spans(self) -> Sequence[int]:
         """How many columns each cell covers (one each unless `spans` says otherwise)."""
         return self.spans or (1,) * len(self.cells)
-
-
-def _cell_height(cell: Cell) -> float:
-    total = 0.0
-    for index, text in enumerate(cell):
-        total += text.height() + text.space_after
-        if index:
-            total += text.space_before
-    return total
 
 
 class Table:
@@ -205,7 +196,7 @@ class Table:
         self.space_before = space_before
         self.space_after = space_after
         self.heights = [
-            row.top + row.bottom + max((_cell_height(cell) for cell in row.cells), default=0.0)
+            row.top + row.bottom + max((_stacked_height(cell) for cell in row.cells), default=0.0)
             for row in rows
         ]
 
@@ -247,9 +238,9 @@ class Table:
                 cell_top = y - row.top
                 for index, text in enumerate(cell):
                     if index:
-                        cell_top -= text.space_before
+                        cell_top -= cell[index - 1].space_after + text.space_before
                     text.draw(canvas, left, cell_top, right - left)
-                    cell_top -= text.height() + text.space_after
+                    cell_top -= text.height()
                 column += span
             y -= height
             if row.line_below is not None:
@@ -362,7 +353,8 @@ def paginate(flow: Sequence[Flow], top: float, bottom: float) -> list[list[Place
     return pages.pages
 
 
-def _stacked_height(blocks: Sequence[Block], first_gap: float) -> float:
+def _stacked_height(blocks: Sequence[Block], first_gap: float = 0.0) -> float:
+    """The height of `blocks` one below the other, with the space between them."""
     total = first_gap
     for index, block in enumerate(blocks):
         if index:

@@ -270,7 +270,7 @@ class _Renderer:
         data = self.data
         quarter = self.width / 4
         widths = [quarter * 0.85, quarter * 1.15] * 2
-        room = [width - 2 * CELL_PAD for width in widths]
+        room = _rooms(widths)
         rows = [
             Row(
                 [
@@ -311,8 +311,8 @@ class _Renderer:
         labels = self.data.labels
         return self.header_row(
             [
-                [self.text(labels[key], STRONG, width - 2 * CELL_PAD)]
-                for key, width in zip(keys, widths, strict=True)
+                [self.text(labels[key], STRONG, room)]
+                for key, room in zip(keys, _rooms(widths), strict=True)
             ]
         )
 
@@ -351,7 +351,7 @@ class _Renderer:
 
     def order_row(self, entry: OrderEntry, widths: Sequence[float]) -> Row:
         """Label (with any specifying answer), status and date, and codes of one order."""
-        room = [width - 2 * CELL_PAD for width in widths]
+        room = _rooms(widths)
         label = [self.text(entry.label, STRONG, room[0])]
         if entry.answer:
             label += self.cell_chunks(entry.answer, room[0], BODY)
@@ -365,7 +365,7 @@ class _Renderer:
         if not data.not_ordered:
             return []
         widths = [self.width * 0.38, self.width * 0.2, self.width * 0.42]
-        room = [width - 2 * CELL_PAD for width in widths]
+        room = _rooms(widths)
         rows: list[Row] = []
         for entry in data.not_ordered:
             status = "\n".join(part for part in (entry.status, entry.date) if part)
@@ -394,7 +394,7 @@ class _Renderer:
     def section_table(self, section: RecordedSection, space_after: float = 0.0) -> Table:
         """One section: its title as the (repeated) header row, then label and answer rows."""
         widths = [self.width * 0.42, self.width * 0.58]
-        room = [width - 2 * CELL_PAD for width in widths]
+        room = _rooms(widths)
         title = f"{section.code}  {section.title}" if section.code else section.title
         header = self.header_row([[self.text(title, STRONG, self.width - 2 * CELL_PAD)]], (2,))
         rows: list[Row] = []
@@ -468,6 +468,11 @@ class _Renderer:
             else:
                 flow.append(self.text(line, INSTRUCTION))
         return flow
+
+
+def _rooms(widths: Sequence[float]) -> list[float]:
+    """The text width inside each column of a table padded by CELL_PAD on both sides."""
+    return [width - 2 * CELL_PAD for width in widths]
 
 
 def _glue(rows: list[Row], row: Row) -> None:

@@ -1,4 +1,4 @@
-"""Making arbitrary text safe to print: cleaning, escaping, clamping, wrapping, dates."""
+"""Making arbitrary text safe to print: cleaning, clamping, wrapping, dates."""
 
 from __future__ import annotations
 
@@ -29,20 +29,6 @@ def one_line(text: str, limit: int = SHORT_FIELD_LIMIT) -> str:
     """`text` cleaned, on one line, clamped to `limit` characters (an ellipsis marks a cut)."""
     flat = " ".join(clean(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def escape(text: str) -> str:
-    """`text` with the characters that paragraph markup gives meaning to escaped.
-
-    (The standard library's `xml.sax.saxutils.escape` does the same, but loading it loads
-    `urllib.request` and with it much of the network code, for every export.)
-    """
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def markup(text: str) -> str:
-    """Paragraph markup that shows `text` literally, keeping its line breaks."""
-    return "<br/>".join(escape(line) for line in text.split("\n"))
 
 
 def wrap(

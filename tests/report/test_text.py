@@ -10,7 +10,6 @@ from app.report.text import (
     clean,
     format_date,
     format_datetime,
-    markup,
     one_line,
     wrap,
 )
@@ -23,10 +22,6 @@ def _measure(text: str) -> float:
 def test_clean_replaces_controls_and_surrogates_but_keeps_line_breaks() -> None:
     raw = "a\x00b\x1bc\x7f\ud800d\r\ne\rf\tg"
     assert clean(raw) == f"a{REPLACEMENT}b{REPLACEMENT}c{REPLACEMENT}{REPLACEMENT}d\ne\nf    g"
-
-
-def test_markup_escapes_everything() -> None:
-    assert markup("<b>&amp;]]>\nx") == "&lt;b&gt;&amp;amp;]]&gt;<br/>x"
 
 
 def test_one_line_flattens_and_clamps() -> None:
