@@ -11,10 +11,10 @@ def run_gui(database_url: str | None = None) -> int:
     from app.services import ServiceError, WorkupService, load_storage
 
     load_storage()  # before Qt, which slows the imports that come after it
-    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QMessageBox
 
-    from app.config import ConfigError, load_settings, setup_logging
+    from app.config import ConfigError, load_settings, settings_path, setup_logging
     from app.gui.application import APPLICATION_NAME, create_application, run
     from app.gui.i18n import set_language
     from app.gui.main_window import MainWindow
@@ -27,6 +27,7 @@ def run_gui(database_url: str | None = None) -> int:
     except ConfigError as error:
         QMessageBox.critical(None, APPLICATION_NAME, str(error))
         return 1
+    first_start = not settings_path().exists()
     set_language(settings.language)
     try:
         service = WorkupService.open(settings, database_url)
@@ -45,6 +46,8 @@ def run_gui(database_url: str | None = None) -> int:
         return 1
     try:
         window = MainWindow(service, settings)
+        if first_start:
+            QTimer.singleShot(0, window.welcome)
         return run(application, window)
     finally:
         service.close()

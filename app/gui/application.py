@@ -5,13 +5,40 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMainWindow, QStyleFactory
 
+from app.config import resources_dir
 from app.gui.errors import ExceptionReporter
 from app.startup import resume_collector
 
 APPLICATION_NAME = "Ejaculatory Disorder Workup"
+DESKTOP_FILE_NAME = "ejaculatory-disorder-workup"
+"""The .desktop entry's name: Wayland compositors and docks match the window to it."""
+
+ENABLED_COLORS = {
+    QPalette.ColorRole.Window: "#eef1f4",
+    QPalette.ColorRole.Base: "#ffffff",
+    QPalette.ColorRole.AlternateBase: "#f5f7f9",
+    QPalette.ColorRole.Text: "#1f2a36",
+    QPalette.ColorRole.WindowText: "#1f2a36",
+    QPalette.ColorRole.Button: "#f4f6f8",
+    QPalette.ColorRole.ButtonText: "#1f2a36",
+    QPalette.ColorRole.Highlight: "#3d5a78",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.PlaceholderText: "#8b95a0",
+}
+DISABLED_COLORS = {
+    QPalette.ColorRole.Text: "#5f6a76",
+    QPalette.ColorRole.WindowText: "#5f6a76",
+    QPalette.ColorRole.ButtonText: "#5f6a76",
+    QPalette.ColorRole.Base: "#f3f5f7",
+    QPalette.ColorRole.Button: "#eceff2",
+    QPalette.ColorRole.Highlight: "#b9c4cf",
+    QPalette.ColorRole.HighlightedText: "#1f2a36",
+}
+"""Controls that cannot act (a finalized workup, an action with nothing open) look it:
+greyer text on a flatter ground, still readable (contrast at least 4.5:1 on each ground)."""
 
 STYLE_SHEET = """
 QWidget#sectionPage { background: #ffffff; }
@@ -39,6 +66,10 @@ QPushButton[ynu="true"] { padding: 3px 10px; }
 QPushButton[ynu="true"]:checked {
     background: #3d5a78; color: #ffffff; border: 1px solid #2f4860; border-radius: 3px;
 }
+QPushButton[ynu="true"]:checked:disabled {
+    background: #c5cfd9; color: #1f2a36; border: 1px solid #9aa8b6; border-radius: 3px;
+}
+QLabel#emptyList { color: #5b6672; font-size: 12pt; }
 QPushButton#primaryButton { font-weight: 600; }
 QToolBar#mainToolbar { spacing: 4px; padding: 2px 6px; }
 """
@@ -49,8 +80,20 @@ def create_application(argv: list[str]) -> QApplication:
     existing = QApplication.instance()
     application = existing if isinstance(existing, QApplication) else QApplication(argv)
     application.setApplicationName(APPLICATION_NAME)
+    application.setDesktopFileName(DESKTOP_FILE_NAME)
+    application.setWindowIcon(application_icon())
     apply_look(application)
     return application
+
+
+def icon_path(name: str) -> str:
+    """A shipped icon file (SVG) by name."""
+    return str(resources_dir() / "icons" / f"{name}.svg")
+
+
+def application_icon() -> QIcon:
+    """The application icon, drawn from its one SVG source at every size asked."""
+    return QIcon(icon_path(DESKTOP_FILE_NAME))
 
 
 def apply_look(application: QApplication) -> None:
@@ -58,22 +101,21 @@ def apply_look(application: QApplication) -> None:
     style = QStyleFactory.create("Fusion")
     if style is not None:
         application.setStyle(style)
-    palette = QPalette()
-    palette.setColor(QPalette.ColorRole.Window, QColor("#eef1f4"))
-    palette.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))
-    palette.setColor(QPalette.ColorRole.AlternateBase, QColor("#f5f7f9"))
-    palette.setColor(QPalette.ColorRole.Text, QColor("#1f2a36"))
-    palette.setColor(QPalette.ColorRole.WindowText, QColor("#1f2a36"))
-    palette.setColor(QPalette.ColorRole.Button, QColor("#f4f6f8"))
-    palette.setColor(QPalette.ColorRole.ButtonText, QColor("#1f2a36"))
-    palette.setColor(QPalette.ColorRole.Highlight, QColor("#3d5a78"))
-    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor("#8b95a0"))
-    application.setPalette(palette)
+    application.setPalette(light_palette())
     font = QFont(application.font())
     font.setPointSizeF(max(font.pointSizeF(), 10.0))
     application.setFont(font)
     application.setStyleSheet(STYLE_SHEET)
+
+
+def light_palette() -> QPalette:
+    """The light palette: colours for every group first, then the disabled group's own."""
+    palette = QPalette()
+    for role, color in ENABLED_COLORS.items():
+        palette.setColor(role, QColor(color))
+    for role, color in DISABLED_COLORS.items():
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(color))
+    return palette
 
 
 def run(application: QApplication, window: QMainWindow) -> int:

@@ -1,4 +1,4 @@
-"""Dialogs: new workup, review before signing, settings and about."""
+"""Dialogs: first start, new workup, review before signing, settings and about."""
 
 from __future__ import annotations
 
@@ -372,6 +372,64 @@ class SettingsDialog(QDialog):
             paper_size=str(self.paper_size.currentData()),
             database_url=self.database_url.text().strip(),
             workflows_dir=self.workflows_dir.text().strip(),
+        )
+
+
+class WelcomeDialog(QDialog):
+    """The first start: the clinic and the default clinician, printed on every summary."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.setWindowTitle(self.tr("Welcome"))
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        title = QLabel(self.tr("Ejaculatory Disorder Workup"), self)
+        title.setObjectName("dialogTitle")
+        layout.addWidget(title)
+        intro = QLabel(
+            self.tr(
+                "The clinic's name and address head every summary and instruction page; "
+                "the default clinician is offered when a new workup is started."
+            ),
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.clinic_name = QLineEdit(settings.clinic_name, self)
+        self.clinic_address = QLineEdit(settings.clinic_address, self)
+        self.default_clinician = QLineEdit(settings.default_clinician, self)
+        for text, widget in (
+            (self.tr("Clinic name"), self.clinic_name),
+            (self.tr("Clinic address"), self.clinic_address),
+            (self.tr("Default clinician"), self.default_clinician),
+        ):
+            widget.setAccessibleName(text)
+            form.addRow(text, widget)
+        layout.addLayout(form)
+        hint = QLabel(self.tr("You can skip this and fill it in later in File → Settings…"), self)
+        hint.setObjectName("helpText")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.skip_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.skip_button.setText(self.tr("Skip"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def settings(self) -> Settings:
+        """The settings with the clinic and clinician as typed."""
+        return replace(
+            self._settings,
+            clinic_name=self.clinic_name.text().strip(),
+            clinic_address=self.clinic_address.text().strip(),
+            default_clinician=self.default_clinician.text().strip(),
         )
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QStyle,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import ConfigError, Settings, save_settings
+from app.gui.application import icon_path
 from app.gui.autosave import AutoSaver
 from app.gui.errors import show_service_error
 from app.gui.i18n import set_language
@@ -39,7 +42,13 @@ if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrintPreviewDialog
 
     from app.gui.batch_export import BatchExport, BatchExportDialog
-    from app.gui.dialogs import AboutDialog, ExportPdfDialog, NewWorkupDialog, SettingsDialog
+    from app.gui.dialogs import (
+        AboutDialog,
+        ExportPdfDialog,
+        NewWorkupDialog,
+        SettingsDialog,
+        WelcomeDialog,
+    )
     from app.gui.history import HistoryDialog
     from app.gui.workup_view import WorkupView
 
@@ -85,6 +94,14 @@ class EncounterListPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
+        # Said over the empty table, so that a first start shows where to begin.
+        self.empty_label = QLabel(self.table.viewport())
+        self.empty_label.setObjectName("emptyList")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(False)
+        self.empty_label.hide()
+        over_table = QGridLayout(self.table.viewport())
+        over_table.addWidget(self.empty_label, 0, 0, Qt.AlignmentFlag.AlignCenter)
         self.count_label = QLabel(self)
         self.count_label.setObjectName("helpText")
         layout.addWidget(self.count_label)
@@ -102,6 +119,15 @@ class EncounterListPage(QWidget):
             if width:
                 needed = header.sectionSizeFromContents(column).width() + 12
                 self.table.setColumnWidth(column, max(width, needed))
+
+    def show_empty(self, empty: bool, search: str) -> None:
+        """Say over the table that it is empty, and what to do; hide the words otherwise."""
+        if search:
+            text = self.tr("No workup matches “%1”.").replace("%1", search)
+        else:
+            text = self.tr("No workups yet: New workup… (Ctrl+N)")
+        self.empty_label.setText(text)
+        self.empty_label.setVisible(empty)
 
 
 class MainWindow(QMainWindow):
@@ -217,7 +243,8 @@ class MainWindow(QMainWindow):
         self.toolbar = QToolBar(self)
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
-        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._set_icons()
         for action in (self.list_action, self.new_action):
             self.toolbar.addAction(action)
         self.toolbar.addSeparator()
@@ -227,6 +254,22 @@ class MainWindow(QMainWindow):
         for action in (self.export_action, self.print_action):
             self.toolbar.addAction(action)
         self.addToolBar(self.toolbar)
+
+    def _set_icons(self) -> None:
+        """Qt's standard icons for the toolbar's actions, our own where Qt has none."""
+        style = self.style()
+        pixmaps = QStyle.StandardPixmap
+        standard = (
+            (self.list_action, pixmaps.SP_FileDialogListView),
+            (self.new_action, pixmaps.SP_FileIcon),
+            (self.previous_action, pixmaps.SP_ArrowBack),
+            (self.next_action, pixmaps.SP_ArrowForward),
+            (self.review_action, pixmaps.SP_DialogApplyButton),
+            (self.export_action, pixmaps.SP_DialogSaveButton),
+        )
+        for action, pixmap in standard:
+            action.setIcon(style.standardIcon(pixmap))
+        self.print_action.setIcon(QIcon(icon_path("print")))
 
     def _retranslate(self) -> None:
         """Set every fixed text of the window in the interface language now installed."""
@@ -254,6 +297,7 @@ class MainWindow(QMainWindow):
         self.help_menu.setTitle(self.tr("&Help"))
         self.toolbar.setWindowTitle(self.tr("Main"))
         self.list_page.retranslate()
+        self._on_encounters_changed()
         self._update_title()
         self._on_workup_save_state_changed(self._save_state)
         self.statusBar().showMessage(
@@ -515,6 +559,31 @@ class MainWindow(QMainWindow):
         return dialog
 
     @Slot()
+    def welcome(self) -> WelcomeDialog:
+        """Ask for the clinic and the default clinician on the first start (not blocking).
+
+        Saving or skipping writes the settings file, so the question is asked once.
+        """
+        from app.gui.dialogs import WelcomeDialog
+
+        dialog = WelcomeDialog(self.settings, self)
+        dialog.finished.connect(self._on_welcome_dialog_finished)
+        dialog.finished.connect(dialog.deleteLater)
+        self.welcome_dialog = dialog
+        dialog.open()
+        return dialog
+
+    @Slot(int)
+    def _on_welcome_dialog_finished(self, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted:
+            self.settings = self.welcome_dialog.settings()
+            self.service.settings = self.settings
+        try:
+            save_settings(self.settings)
+        except ConfigError as error:
+            QMessageBox.warning(self, self.tr("Settings"), str(error))
+
+    @Slot()
     def show_about(self) -> AboutDialog:
         """Open the about box (not blocking)."""
         from app.gui.dialogs import AboutDialog
@@ -567,6 +636,7 @@ class MainWindow(QMainWindow):
         else:
             text = self.tr("%1 workup(s)").replace("%1", str(model.total))
         self.list_page.count_label.setText(text)
+        self.list_page.show_empty(model.total == 0, model.search)
 
     @Slot(QModelIndex)
     def _on_table_activated(self, index: QModelIndex) -> None:

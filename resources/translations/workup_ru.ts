@@ -263,6 +263,14 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
         <translation>Новое обследование…</translation>
     </message>
     <message>
+        <source>No workup matches “%1”.</source>
+        <translation>Не найдено обследований по запросу «%1».</translation>
+    </message>
+    <message>
+        <source>No workups yet: New workup… (Ctrl+N)</source>
+        <translation>Обследований пока нет: Новое обследование… (Ctrl+N)</translation>
+    </message>
+    <message>
         <source>Search by name, chart number or date (YYYY-MM-DD)</source>
         <translation>Поиск по ФИО, номеру карты или дате (ГГГГ-ММ-ДД)</translation>
     </message>
@@ -793,6 +801,41 @@ Choose No to keep the window open and try again.</source>
     <message>
         <source>The language changes at once. The database and the workflows folder take effect the next time the application is started.</source>
         <translation>Язык меняется сразу. База данных и папка протоколов начинают действовать при следующем запуске программы.</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomeDialog</name>
+    <message>
+        <source>Clinic address</source>
+        <translation>Адрес клиники</translation>
+    </message>
+    <message>
+        <source>Clinic name</source>
+        <translation>Название клиники</translation>
+    </message>
+    <message>
+        <source>Default clinician</source>
+        <translation>Врач по умолчанию</translation>
+    </message>
+    <message>
+        <source>Ejaculatory Disorder Workup</source>
+        <translation>Обследование при нарушениях эякуляции</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>Пропустить</translation>
+    </message>
+    <message>
+        <source>The clinic&apos;s name and address head every summary and instruction page; the default clinician is offered when a new workup is started.</source>
+        <translation>Название и адрес клиники печатаются в заголовке каждого заключения и каждой памятки для пациента; врач по умолчанию предлагается при начале нового обследования.</translation>
+    </message>
+    <message>
+        <source>Welcome</source>
+        <translation>Добро пожаловать</translation>
+    </message>
+    <message>
+        <source>You can skip this and fill it in later in File → Settings…</source>
+        <translation>Этот шаг можно пропустить и заполнить позже: Файл → Настройки…</translation>
     </message>
 </context>
 <context>

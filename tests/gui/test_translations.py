@@ -62,8 +62,9 @@ TOOLS = Path(sys.executable).parent
 CLINICIAN_RU = "Д-р Волкова"
 
 # Latin words allowed in the Russian interface: code systems and file formats, the English
-# name of the language, the "Letter" paper format, Qt's own Russian "OK", and laboratory
-# abbreviations used as such in Russian (HbA1c, MAR test, pH).
+# name of the language, the "Letter" paper format, Qt's own Russian "OK", the key names of
+# shortcuts as printed on Russian keyboards ("Ctrl+N"), and laboratory abbreviations used as
+# such in Russian (HbA1c, MAR test, pH).
 ALLOWED_LATIN = {
     "LOINC",
     "SNOMED",
@@ -76,6 +77,7 @@ ALLOWED_LATIN = {
     "pdf",
     "json",
     "OK",
+    "Ctrl",
     "HbA",
     "MAR",
     "pH",
