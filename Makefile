@@ -4,13 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint screenshots system-deps bytecode bench clean
+.PHONY: run demo test lint screenshots system-deps bytecode bench bundle deb package-test clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+PACKAGE_STAMP := $(VENV)/.installed-package
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,package]'
+	touch $(PACKAGE_STAMP)
 
 # Debian libraries Qt needs at run time (a no-op where they are present).
 system-deps:
@@ -58,6 +63,20 @@ test: system-deps $(STAMP) lint
 # out/bench/ and reused); prints one table.
 bench: system-deps $(STAMP) bytecode
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.run_all
+
+# The self-contained application (PyInstaller, one folder, no Python needed): dist/workup/.
+bundle: system-deps $(PACKAGE_STAMP)
+	rm -rf dist/workup
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/workup.spec
+
+# The Debian package of that folder, with its desktop entry, icons and AppStream data: dist/*.deb.
+deb: bundle
+	bash packaging/build-deb.sh $(BIN)/python dist
+
+# The package installed into a scratch root and run from an empty environment (CI runs it).
+package-test: deb
+	$(BIN)/python -m pytest -p no:cacheprovider packaging/tests
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

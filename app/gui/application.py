@@ -13,8 +13,10 @@ from app.gui.errors import ExceptionReporter
 from app.startup import resume_collector
 
 APPLICATION_NAME = "Ejaculatory Disorder Workup"
-DESKTOP_FILE_NAME = "ejaculatory-disorder-workup"
-"""The .desktop entry's name: Wayland compositors and docks match the window to it."""
+DESKTOP_FILE_NAME = "org.ejaculatory_disorder_workup.Workup"
+"""The .desktop entry's name (packaging/): Wayland compositors and docks match the window to it."""
+ICON_NAME = "ejaculatory-disorder-workup"
+"""The application icon's SVG source in resources/icons/."""
 
 ENABLED_COLORS = {
     QPalette.ColorRole.Window: "#eef1f4",
@@ -93,7 +95,7 @@ def icon_path(name: str) -> str:
 
 def application_icon() -> QIcon:
     """The application icon, drawn from its one SVG source at every size asked."""
-    return QIcon(icon_path(DESKTOP_FILE_NAME))
+    return QIcon(icon_path(ICON_NAME))
 
 
 def apply_look(application: QApplication) -> None:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 _CLIENT_MESSAGE = 33
@@ -150,3 +153,48 @@ class XDisplay:
             library.XFlush(display)
         finally:
             library.XCloseDisplay(display)
+
+
+@contextmanager
+def xvfb() -> Iterator[XDisplay]:
+    """An Xvfb server of our own, 1280x900, 24-bit, not listening on TCP; stopped afterwards.
+
+    Xvfb and xdotool are installed by tools/install-system-deps.sh; without them this fails
+    (these tests are the only check that the application opens on a real display).
+    """
+    if shutil.which("Xvfb") is None or shutil.which("xdotool") is None:
+        raise AssertionError("Xvfb and xdotool are needed; run tools/install-system-deps.sh")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    try:
+        yield XDisplay(f":{_display_number(read_end, server)}")
+    finally:
+        os.close(read_end)
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _display_number(read_end: int, server: subprocess.Popen[bytes]) -> int:
+    """The display number Xvfb writes to its -displayfd pipe once it accepts clients."""
+    deadline = time.monotonic() + 30
+    text = b""
+    os.set_blocking(read_end, False)
+    while time.monotonic() < deadline:
+        with suppress(BlockingIOError):
+            text += os.read(read_end, 64)
+        if text.endswith(b"\n"):
+            return int(text)
+        if server.poll() is not None:
+            raise AssertionError(f"Xvfb stopped at start-up with status {server.returncode}")
+        time.sleep(0.05)
+    raise AssertionError("Xvfb did not report its display within 30 s")
