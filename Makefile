@@ -61,7 +61,7 @@ test: system-deps $(STAMP) lint
 
 # Performance figures on a generated 20,000-patient, 100,000-encounter database (kept in
 # out/bench/ and reused); prints one table.
-bench: system-deps $(STAMP) bytecode
+bench: system-deps $(STAMP) bytecode bundle
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.run_all
 
 # The self-contained application (PyInstaller, one folder, no Python needed): dist/workup/.

@@ -46,6 +46,10 @@ def run_gui(database_url: str | None = None) -> int:
         return 1
     try:
         window = MainWindow(service, settings)
+        from app.gui import probe
+
+        if probe.wanted():
+            probe.watch(window.list_page.table)
         if first_start:
             QTimer.singleShot(0, window.welcome)
         return run(application, window)

@@ -6,6 +6,10 @@ The floor is a process that shows a bare QMainWindow, imports sqlalchemy.orm and
 indexed select on the same database. The child also reports whether Alembic or reportlab
 were imported by then (they must not be).
 
+The self-contained bundle (dist/workup, `make bundle`) is timed beside the virtual
+environment's console script, both to the same point, reported by the application's own
+start-up probe (WORKUP_STARTUP_PROBE=1): a frozen program cannot be instrumented from outside.
+
 Usage: .venv/bin/python -m benchmarks.bench_startup [RUNS]
 """
 
@@ -22,7 +26,11 @@ from pathlib import Path
 from typing import Any
 
 TARGET_RATIO = 1.3
+BUNDLE_TARGET_RATIO = 1.3
 HEAVY_MODULES = ("alembic", "reportlab")
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLE = ROOT / "dist" / "workup" / "workup"
+VENV_SCRIPT = Path(sys.executable).parent / "workup"
 
 
 def _report_and_exit(extra: dict[str, Any]) -> None:
@@ -148,12 +156,69 @@ def measure(database: Path, runs: int = 7) -> tuple[list[float], list[float], di
     return app_times, floor_times, loaded
 
 
+def _one_probed_run(program: Path, url: str, folder: Path) -> float:
+    """Milliseconds from starting `program` to its probe's line (populated window painted)."""
+    (folder / "config").mkdir(exist_ok=True)
+    (folder / "config" / "settings.json").write_text("{}", encoding="utf-8")  # not a first start
+    environment = dict(os.environ)
+    environment.update(
+        QT_QPA_PLATFORM="offscreen",
+        WORKUP_STARTUP_PROBE="1",
+        WORKUP_CONFIG_DIR=str(folder / "config"),
+        WORKUP_DATA_DIR=str(folder / "data"),
+    )
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [str(program), "gui", "--database-url", url],
+        stdout=subprocess.PIPE,
+        env=environment,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    elapsed = (time.perf_counter() - start) * 1000
+    process.wait(timeout=60)
+    if not line.startswith("startup-probe rows="):
+        raise RuntimeError(f"{program} exited without painting a populated window")
+    return elapsed
+
+
+def measure_bundle(database: Path, runs: int = 7) -> tuple[list[float], list[float]]:
+    """Start-up times of the bundle and of the virtual environment's `workup`, interleaved."""
+    url = f"sqlite:///{database}"
+    bundle_times: list[float] = []
+    venv_times: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        _one_probed_run(BUNDLE, url, Path(folder))
+        _one_probed_run(VENV_SCRIPT, url, Path(folder))
+        for _ in range(runs):
+            bundle_times.append(_one_probed_run(BUNDLE, url, Path(folder)))
+            venv_times.append(_one_probed_run(VENV_SCRIPT, url, Path(folder)))
+    return bundle_times, venv_times
+
+
 def results(database: Path, runs: int = 7) -> list[Any]:
     """The table lines of this benchmark."""
     from benchmarks.common import Result, median
 
     app_times, floor_times, loaded = measure(database, runs)
     figure, floor = median(app_times), median(floor_times)
+    bundle: list[Any] = []
+    if BUNDLE.is_file():
+        bundle_times, venv_times = measure_bundle(database, runs)
+        bundle_figure, venv_figure = median(bundle_times), median(venv_times)
+        bundle = [
+            Result(
+                "start-up of the bundle (median; floor: venv)",
+                bundle_figure,
+                "ms",
+                f"ratio <= {BUNDLE_TARGET_RATIO}",
+                bundle_figure / venv_figure <= BUNDLE_TARGET_RATIO,
+                venv_figure,
+            )
+        ]
+    else:
+        print(f"start-up of the bundle: not measured, {BUNDLE} is not built (make bundle)")
     return [
         Result(
             "start-up to populated window (median)",
@@ -172,6 +237,7 @@ def results(database: Path, runs: int = 7) -> list[Any]:
             else "0",
             not any(loaded.values()),
         ),
+        *bundle,
     ]
 
 
@@ -193,6 +259,15 @@ def main() -> None:
         f"ratio {ratio:.2f} (target <= {TARGET_RATIO})"
     )
     print("imported at start:", ", ".join(f"{name}={flag}" for name, flag in loaded.items()))
+    if BUNDLE.is_file():
+        bundle_times, venv_times = measure_bundle(database, runs)
+        print("bundle ms:", " ".join(f"{value:.0f}" for value in bundle_times))
+        print("venv   ms:", " ".join(f"{value:.0f}" for value in venv_times))
+        ratio = median(bundle_times) / median(venv_times)
+        print(
+            f"bundle median {median(bundle_times):.0f} ms, venv {median(venv_times):.0f} ms, "
+            f"ratio {ratio:.2f} (target <= {BUNDLE_TARGET_RATIO})"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from app.config import load_settings, log_path, settings_path
+from app.gui.application import DESKTOP_FILE_NAME
 from tests.desktop.xdisplay import XDisplay
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +41,9 @@ def test_the_workup_command_shows_its_window_takes_keys_and_closes_cleanly(
         assert settings_path().exists()
 
         main = x_display.wait_window(MAIN_TITLE)
+        properties = x_display.properties(main)
+        assert "_NET_WM_ICON(CARDINAL) = \tIcon (16 x 16)" in properties
+        assert f'_GTK_APPLICATION_ID(UTF8_STRING) = "{DESKTOP_FILE_NAME}"' in properties
         x_display.focus(main)
         x_display.keys("ctrl+n")
         dialog = x_display.wait_window("^New workup$")

@@ -99,6 +99,18 @@ class XDisplay:
         """Type text as a keyboard would."""
         self.xdotool("type", "--delay", "30", text)
 
+    def properties(self, window: int) -> str:
+        """The X properties of `window` as xprop prints them (title, class, icon, app id)."""
+        completed = subprocess.run(
+            ["xprop", "-id", str(window)],
+            capture_output=True,
+            text=True,
+            env=self.environment(),
+            timeout=30,
+            check=True,
+        )
+        return completed.stdout
+
     def pixels(self, window: int) -> bytes:
         """What the X server shows of `window`, as raw RGB bytes."""
         completed = subprocess.run(
