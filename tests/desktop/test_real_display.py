@@ -115,3 +115,43 @@ def test_the_end_to_end_workup_passes_on_xcb(x_display: XDisplay) -> None:
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
     assert "2 passed" in completed.stdout
+
+
+def test_the_start_up_probe_reports_the_populated_list_on_xcb(
+    x_display: XDisplay, tmp_path: Path
+) -> None:
+    """The benchmarks' probe (WORKUP_STARTUP_PROBE=1) prints the rows shown, then leaves."""
+    url = f"sqlite:///{tmp_path / 'probe.sqlite3'}"
+    made = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "demo.py"), str(tmp_path / "demo")],
+        capture_output=True,
+        check=True,
+    )
+    assert made.returncode == 0
+    imported = subprocess.run(
+        [
+            str(_workup_command()),
+            "--database-url",
+            url,
+            "encounters",
+            "import",
+            str(tmp_path / "demo" / "demo-encounter.json"),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert imported.returncode == 0, imported.stderr
+    settings_path().parent.mkdir(parents=True, exist_ok=True)
+    settings_path().write_text("{}", encoding="utf-8")
+    environment = x_display.environment()
+    environment["WORKUP_STARTUP_PROBE"] = "1"
+    completed = subprocess.run(
+        [str(_workup_command()), "gui", "--database-url", url],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "startup-probe rows=1\n"
