@@ -123,6 +123,18 @@ def _db_arguments(parser: argparse.ArgumentParser) -> None:
     db_commands.add_parser("check", help="check integrity, schema and audit chain")
     copy = db_commands.add_parser("copy", help="copy every record into an empty database")
     copy.add_argument("--to", required=True, metavar="URL", dest="target_url")
+    backup = db_commands.add_parser(
+        "backup", help="a checked backup into the backups folder (a server: pg_dump)"
+    )
+    backup.add_argument("--out", type=Path, metavar="F", help="write the backup to F instead")
+    db_commands.add_parser("backups", help="the backups: time, reason, size, encounters, check")
+    restore = db_commands.add_parser(
+        "restore", help="put a backup in place of the database (the current one is kept)"
+    )
+    restore.add_argument("backup_file", type=Path, metavar="BACKUP")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database with changes newer than BACKUP"
+    )
 
 
 def _audit_arguments(parser: argparse.ArgumentParser) -> None:
@@ -341,9 +353,11 @@ def _cmd_encounters(context: _Context) -> int:
 
 
 def _cmd_db(context: _Context) -> int:
+    from app.config import backups_dir
+
     url = context.database_url()
     if context.args.action == "upgrade":
-        before, after = services.upgrade_database(url)
+        before, after = services.upgrade_database(url, backups_dir(context.settings))
         if before == after:
             print(f"schema is up to date ({after})", file=context.out)
         else:
@@ -360,6 +374,8 @@ def _cmd_db(context: _Context) -> int:
             file=context.out,
         )
         return EXIT_OK
+    if context.args.action in ("backup", "backups", "restore"):
+        return _cmd_db_backups(context, url)
     report = services.check_database(url)
     print(f"database: {report.label}", file=context.out)
     print(f"schema: {report.revision or 'none'}", file=context.out)
@@ -369,6 +385,49 @@ def _cmd_db(context: _Context) -> int:
         raise CommandError(f"{report.label}: {report.problems[0]}")
     print("ok", file=context.out)
     return EXIT_OK
+
+
+def _cmd_db_backups(context: _Context, url: str) -> int:
+    args = context.args
+    if args.action == "backup":
+        label, written, info = services.backup_database(url, context.settings, out=args.out)
+        if info is None:
+            print(f"backed up {label} to {written} (pg_dump, custom format)", file=context.out)
+        else:
+            print(
+                f"backed up {label} to {written}: {info.encounters} encounters, "
+                f"{info.audit_events} audit events, check {info.check}",
+                file=context.out,
+            )
+        return EXIT_OK
+    if args.action == "backups":
+        for info in services.list_backups(context.settings):
+            fields = (
+                info.made_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                info.reason,
+                str(info.size),
+                "" if info.encounters is None else str(info.encounters),
+                info.check,
+                str(info.path),
+            )
+            print("\t".join(_plain(field) for field in fields), file=context.out)
+        return EXIT_OK
+    restored = services.restore_database(url, context.settings, args.backup_file, force=args.force)
+    kept = f"; the replaced database is kept as {restored.kept}" if restored.kept else ""
+    if restored.encounters is None:
+        print(f"restored {args.backup_file} into {restored.label}", file=context.out)
+    else:
+        print(
+            f"restored {restored.label} from {args.backup_file}: {restored.encounters} "
+            f"encounters, {restored.audit_events} audit events{kept}",
+            file=context.out,
+        )
+    return EXIT_OK
+
+
+def _plain(text: str) -> str:
+    """A field of tab-separated output: no tab, newline or other control character."""
+    return "".join(character if character.isprintable() else "?" for character in text)
 
 
 class _CopyProgress:

@@ -35,6 +35,11 @@ class Settings:
     workflows_dir: str = ""
     workstation: str = ""
     export_dir: str = ""
+    backup_dir: str = ""
+    backup_recent: str = "6"
+    backup_daily: str = "7"
+    backup_weekly: str = "4"
+    backup_monthly: str = "12"
 
 
 def data_dir() -> Path:
@@ -65,6 +70,23 @@ def settings_path() -> Path:
 def default_database_path() -> Path:
     """The single-workstation SQLite database."""
     return data_dir() / "workup.sqlite3"
+
+
+def backups_dir(settings: Settings) -> Path:
+    """Where the workstation's database backups go: the setting, else `backups` in the data
+    folder."""
+    return Path(settings.backup_dir).expanduser() if settings.backup_dir else data_dir() / "backups"
+
+
+def backup_counts(settings: Settings) -> tuple[int, int, int, int]:
+    """How many recent, daily, weekly and monthly backups to keep (defaults for bad values)."""
+    defaults = Settings()
+    counts: list[int] = []
+    for name in ("backup_recent", "backup_daily", "backup_weekly", "backup_monthly"):
+        text = str(getattr(settings, name)).strip()
+        value = int(text) if text.isdecimal() and len(text) <= 4 else -1
+        counts.append(value if 0 <= value <= 999 else int(getattr(defaults, name)))
+    return counts[0], counts[1], counts[2], counts[3]
 
 
 def shipped_workflows_dir() -> Path:

@@ -62,6 +62,19 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
                 os.unlink(temporary)
 
 
+def fsync_folder(folder: Path) -> None:
+    """Make the renames in `folder` durable (where a folder can be opened and synced)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # Windows opens no folders; its renames are journalled by NTFS
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def package_dir(package: str, fallback: Path) -> Path:
     """The folder of a data package, installed or mapped by an editable install.
 

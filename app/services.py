@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, Self, TypeVar
 
 from app import storage
-from app.config import Settings, data_dir, resolve_database_url, resolve_workflow_dirs
+from app.config import (
+    Settings,
+    backup_counts,
+    backups_dir,
+    data_dir,
+    resolve_database_url,
+    resolve_workflow_dirs,
+)
+from app.domain.backups import Retention
 from app.domain.encounter import (
     AuditEvent,
     Encounter,
@@ -36,6 +44,7 @@ if TYPE_CHECKING:
     from app.catalog import Catalog, ParsedCache
     from app.report import ClinicInfo
     from app.storage import AuditVerification, Database, Repository
+    from app.storage.backup import BackupInfo
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -145,15 +154,153 @@ def opened_database(url: str, *, create: bool = True) -> Iterator[Database]:
         database.dispose()
 
 
-def upgrade_database(url: str) -> tuple[str | None, str | None]:
-    """Apply schema migrations; return the revisions before and after."""
+def upgrade_database(
+    url: str, backups: Path | None = None, clock: Clock | None = None
+) -> tuple[str | None, str | None]:
+    """Apply schema migrations; return the revisions before and after.
+
+    A SQLite file that holds a schema already is backed up into `backups` (reason
+    "migration") before anything changes; the upgrade is refused if that backup fails.
+    """
     from app.storage.migrate import upgrade  # Alembic is loaded only for upgrades
 
     with opened_database(url) as database:
         try:
+            revision = storage.current_revision(database)
+            if (
+                backups is not None
+                and database.sqlite_path is not None
+                and revision is not None
+                and revision != storage.HEAD_REVISION
+            ):
+                _backup_sqlite(database.sqlite_path, backups, "migration", clock)
             return upgrade(database)
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
+
+
+# -- backups ---------------------------------------------------------------------------------
+
+
+def _backup_sqlite(
+    path: Path, folder: Path, reason: str, clock: Clock | None, target: Path | None = None
+) -> BackupInfo:
+    from app.storage.backup import backup_sqlite
+
+    now = (clock or (lambda: datetime.now(UTC)))()
+    return backup_sqlite(path, folder, reason, now, target=target)
+
+
+def backup_database(
+    url: str,
+    settings: Settings,
+    reason: str = "manual",
+    out: Path | None = None,
+    clock: Clock | None = None,
+) -> tuple[str, Path, BackupInfo | None]:
+    """Back up the database at `url`: a checked SQLite copy, or a pg_dump of a server.
+
+    Returns the database's label, the file written and (SQLite) what the backup holds.
+    Automatic backups are followed by the retention of Settings; a failed one raises
+    UnavailableError and changes nothing.
+    """
+    from app.storage import backup
+
+    path = storage.sqlite_file(url)
+    try:
+        if path is None:
+            label = _url_label(url)
+            folder = backups_dir(settings)
+            target = out or folder / backup.default_dump_name(
+                (clock or (lambda: datetime.now(UTC)))()
+            )
+            return label, backup.backup_server(url, target, label), None
+        path = path.expanduser().absolute()
+        if not path.is_file():
+            raise UnavailableError(f"{path}: no database file here")
+        folder = out.parent if out is not None else backups_dir(settings)
+        info = _backup_sqlite(path, folder, reason, clock, target=out)
+        if info.automatic and out is None:
+            backup.prune(folder, Retention(*backup_counts(settings)))
+        return str(path), info.path, info
+    except storage_errors.StorageError as error:
+        raise UnavailableError(str(error)) from error
+
+
+def list_backups(settings: Settings) -> list[BackupInfo]:
+    """The backups in the backups folder, newest first."""
+    from app.storage.backup import read_backups
+
+    return read_backups(backups_dir(settings))
+
+
+def newest_backup_time(settings: Settings) -> datetime | None:
+    """When the newest backup in the backups folder was made (None: there is none)."""
+    found = list_backups(settings)
+    return found[0].made_at if found else None
+
+
+class Restored(NamedTuple):
+    """What `restore_database` put in place and what it kept of the replaced database."""
+
+    label: str
+    encounters: int | None
+    audit_events: int | None
+    kept: Path | None
+
+
+def restore_database(
+    url: str,
+    settings: Settings,
+    backup_file: Path,
+    *,
+    force: bool = False,
+    clock: Clock | None = None,
+) -> Restored:
+    """Put a backup in place of the database at `url`.
+
+    SQLite: the backup is checked first; the current file is kept in the backups folder;
+    a database holding changes newer than the backup is replaced only with `force`; a
+    database open in another program is refused. Server: the dump is restored with
+    pg_restore into an empty database only.
+    """
+    from app.storage import backup
+
+    path = storage.sqlite_file(url)
+    now = (clock or (lambda: datetime.now(UTC)))()
+    try:
+        if path is None:
+            label = _url_label(url)
+            if not backup.server_is_empty(url):
+                raise UnavailableError(
+                    f"{label}: the database is not empty; restore a dump into a new, empty "
+                    "database (createdb), then point the workstations at it"
+                )
+            backup.restore_server(backup_file, url, label)
+            return Restored(label, None, None, None)
+        path = path.expanduser().absolute()
+        contents, kept = backup.restore_sqlite(
+            backup_file.expanduser().absolute(), path, backups_dir(settings), now, force=force
+        )
+        record = database_check_record(url)
+        if record is not None:
+            record.unlink(missing_ok=True)
+        return Restored(
+            str(path), contents.encounters, contents.audit_events, kept.path if kept else None
+        )
+    except storage_errors.StorageError as error:
+        raise UnavailableError(str(error)) from error
+
+
+def _url_label(url: str) -> str:
+    """A database URL as it may be shown (no password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "the database"
 
 
 class DatabaseReport(NamedTuple):
