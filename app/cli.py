@@ -449,10 +449,10 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             resume_collector()  # the window resumes it once it is shown
         return COMMANDS[args.command or "gui"](context)
     except CommandError as error:
-        print(_one_line(str(error)), file=err)
+        print(_one_line(_without_passwords(str(error), argv, context)), file=err)
         return error.code
     except services.ServiceError as error:
-        print(f"workup: {_one_line(str(error))}", file=err)
+        print(f"workup: {_one_line(_without_passwords(str(error), argv, context))}", file=err)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("workup: interrupted", file=err)
@@ -472,6 +472,28 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     finally:
         if context is not None:
             context.close()
+
+
+def _without_passwords(message: str, argv: Sequence[str], context: _Context | None) -> str:
+    """`message` with the password of every database URL this command was given hidden.
+
+    The messages quote URLs with their passwords hidden already; this is the last guard,
+    for a library message or a usage error that quotes an argument as it was typed.
+    """
+    import os
+
+    from app.config import ENV_DATABASE_URL
+
+    urls = [os.environ.get(ENV_DATABASE_URL, "")]
+    if context is not None:
+        urls.append(context.settings.database_url)
+    for index, argument in enumerate(argv):
+        option, equals, value = argument.partition("=")
+        if option in ("--database-url", "--to") and equals:
+            urls.append(value)
+        elif "://" in argument or (index and argv[index - 1] in ("--database-url", "--to")):
+            urls.append(argument)
+    return services.hide_secrets(message, urls)
 
 
 def _error_without_text(error: BaseException) -> str:

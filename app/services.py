@@ -31,6 +31,8 @@ from app.domain.workflow import Item, Section, Workflow
 from app.storage import UNSET
 from app.storage import errors as storage_errors
 from app.storage.filecheck import checked_at_if_unchanged, plain_sqlite_path
+from app.storage.urls import hide_secrets as hide_secrets
+from app.storage.urls import shown_url as shown_url
 
 if TYPE_CHECKING:
     from app.catalog import Catalog, ParsedCache

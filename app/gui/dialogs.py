@@ -37,7 +37,7 @@ from app.domain.workflow import Item, Section
 from app.gui.i18n import LANGUAGE_NAMES
 from app.gui.messages import error_message
 from app.gui.models import MissingItemsModel, PatientListModel, Roles
-from app.services import InvalidInputError, ServiceError, WorkupService
+from app.services import InvalidInputError, ServiceError, WorkupService, shown_url
 
 SEARCH_DELAY_MS = 250
 
@@ -327,7 +327,10 @@ class SettingsDialog(QDialog):
         self.language.setCurrentIndex(max(self.language.findData(settings.language), 0))
         self.paper_size = QComboBox(self)
         fill_paper_sizes(self.paper_size, settings.paper_size)
-        self.database_url = QLineEdit(settings.database_url, self)
+        # The URL is shown with its password hidden; saved unchanged, the stored URL (with
+        # its password) is kept. To change the URL, type it whole, password included.
+        self._shown_database_url = shown_url(settings.database_url)
+        self.database_url = QLineEdit(self._shown_database_url, self)
         self.database_url.setPlaceholderText(self.tr("Local database in the user's data folder"))
         self.workflows_dir = QLineEdit(settings.workflows_dir, self)
         self.workflows_dir.setPlaceholderText(self.tr("None (shipped workflows only)"))
@@ -370,7 +373,11 @@ class SettingsDialog(QDialog):
             default_clinician=self.default_clinician.text().strip(),
             language=str(self.language.currentData()),
             paper_size=str(self.paper_size.currentData()),
-            database_url=self.database_url.text().strip(),
+            database_url=(
+                self._settings.database_url
+                if self.database_url.text().strip() == self._shown_database_url.strip()
+                else self.database_url.text().strip()
+            ),
             workflows_dir=self.workflows_dir.text().strip(),
         )
 
