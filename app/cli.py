@@ -121,6 +121,10 @@ def _db_arguments(parser: argparse.ArgumentParser) -> None:
     db_commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or upgrade the schema")
     db_commands.add_parser("check", help="check integrity, schema and audit chain")
+    grant = db_commands.add_parser(
+        "grant", help="give a server role what workstations need, and no more (as the owner)"
+    )
+    grant.add_argument("role", metavar="ROLE")
     copy = db_commands.add_parser("copy", help="copy every record into an empty database")
     copy.add_argument("--to", required=True, metavar="URL", dest="target_url")
 
@@ -343,11 +347,24 @@ def _cmd_encounters(context: _Context) -> int:
 def _cmd_db(context: _Context) -> int:
     url = context.database_url()
     if context.args.action == "upgrade":
-        before, after = services.upgrade_database(url)
+        upgraded = services.upgrade_database(url)
+        before, after = upgraded.before, upgraded.after
         if before == after:
             print(f"schema is up to date ({after})", file=context.out)
         else:
             print(f"schema upgraded from {before or 'empty'} to {after}", file=context.out)
+        for role in upgraded.roles:
+            print(f"privileges of role {role} given again on every table", file=context.out)
+        return EXIT_OK
+    if context.args.action == "grant":
+        granted = services.grant_runtime_role(url, context.args.role)
+        for table, privileges in granted:
+            print(f"{table}: {', '.join(privileges)}", file=context.out)
+        print(
+            f"role {context.args.role} may use the database; it owns nothing, cannot change "
+            "the schema, and may only read and append to the audit trail",
+            file=context.out,
+        )
         return EXIT_OK
     if context.args.action == "copy":
         progress = _CopyProgress(context.err)
@@ -365,6 +382,8 @@ def _cmd_db(context: _Context) -> int:
     print(f"schema: {report.revision or 'none'}", file=context.out)
     if report.audit is not None:
         print(f"audit events: {report.audit.events}", file=context.out)
+    for warning in report.warnings:
+        print(f"workup: warning: {warning}", file=context.err)
     if report.problems:
         raise CommandError(f"{report.label}: {report.problems[0]}")
     print("ok", file=context.out)

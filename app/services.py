@@ -147,24 +147,50 @@ def opened_database(url: str, *, create: bool = True) -> Iterator[Database]:
         database.dispose()
 
 
-def upgrade_database(url: str) -> tuple[str | None, str | None]:
-    """Apply schema migrations; return the revisions before and after."""
+class SchemaUpgrade(NamedTuple):
+    """What `upgrade_database` did: the revisions before and after, and the roles whose
+    runtime privileges it gave again (on a server)."""
+
+    before: str | None
+    after: str | None
+    roles: tuple[str, ...] = ()
+
+
+def upgrade_database(url: str) -> SchemaUpgrade:
+    """Apply schema migrations, then give every runtime role its privileges again, so that
+    tables the migrations added are covered."""
     from app.storage.migrate import upgrade  # Alembic is loaded only for upgrades
+    from app.storage.roles import regrant_runtime_roles
 
     with opened_database(url) as database:
         try:
-            return upgrade(database)
+            before, after = upgrade(database)
+            return SchemaUpgrade(before, after, tuple(regrant_runtime_roles(database)))
+        except storage_errors.StorageError as error:
+            raise UnavailableError(str(error)) from error
+
+
+def grant_runtime_role(url: str, role: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Give `role` exactly what a workstation needs on every table (run as the owner);
+    return each table with its privileges."""
+    from app.storage.roles import grant_runtime_role as grant
+
+    with opened_database(url, create=False) as database:
+        try:
+            return [(table, privileges) for table, privileges in grant(database, role)]
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
 
 
 class DatabaseReport(NamedTuple):
-    """What `workup db check` found."""
+    """What `workup db check` found; `warnings` name what lets a workstation's database
+    role get round the protections (on a server)."""
 
     label: str
     revision: str | None
     problems: list[str]
     audit: AuditVerification | None
+    warnings: tuple[str, ...] = ()
 
 
 def check_database(url: str) -> DatabaseReport:
@@ -179,11 +205,14 @@ def check_database(url: str) -> DatabaseReport:
                 problems.append(str(error))
                 return DatabaseReport(database.label, revision, problems, None)
             audit = storage.Repository(database, lambda: datetime.now(UTC), "check").verify_audit()
+            from app.storage.roles import role_warnings
+
+            warnings = tuple(role_warnings(database))
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         if not audit.ok:
             problems.append(f"audit chain: {audit.first_problem}")
-        return DatabaseReport(database.label, revision, problems, audit)
+        return DatabaseReport(database.label, revision, problems, audit, warnings)
 
 
 class DatabaseCopy(NamedTuple):
