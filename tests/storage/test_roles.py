@@ -268,6 +268,16 @@ def test_db_check_names_what_lets_the_runtime_role_get_round_the_protections(
         granted.superuser(f"ALTER ROLE {granted.runtime} NOSUPERUSER")
 
 
+def test_an_upgrade_as_the_runtime_role_is_refused_in_one_line(granted: Server) -> None:
+    with raw_engine(granted.owner_url) as engine, engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    code, out, err = _cli("--database-url", granted.runtime_url, "db", "upgrade")
+    assert (code, out) == (1, "")
+    assert err.startswith("workup: upgrade failed: ")
+    assert err.endswith("; run it with the URL of the role that owns the tables\n")
+    assert err.count("\n") == 1
+
+
 def test_upgrade_gives_the_runtime_role_its_privileges_on_new_tables(granted: Server) -> None:
     """A table a later migration adds is covered as soon as `db upgrade` has run."""
     with raw_engine(granted.owner_url) as engine, engine.begin() as connection:
