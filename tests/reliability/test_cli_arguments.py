@@ -53,6 +53,10 @@ CASES: dict[str, dict[str, list[list[str]]]] = {
     },
     "db upgrade": {"missing": [], "wrong": [["db", "upgrade", "--force"]]},
     "db check": {"missing": [], "wrong": [["db", "check", "--fix"]]},
+    "db grant": {
+        "missing": [["db", "grant"]],
+        "wrong": [["db", "grant", "workup"], ["db", "grant", "workup", "--all"]],
+    },
     "db copy": {
         "missing": [["db", "copy"], ["db", "copy", "--to"]],
         "wrong": [["db", "copy", "--to", "nonsense://"], ["db", "copy", "--to", "{tmp}/x.sqlite3"]],
@@ -84,6 +88,7 @@ VALID = {
     "db upgrade": ["db", "upgrade"],
     "db check": ["db", "check"],
     "db copy": ["db", "copy", "--to", "sqlite:///{tmp}/copy.sqlite3"],
+    "db grant": ["db", "grant", "workup"],
     "audit verify": ["audit", "verify"],
     "fhir export": ["fhir", "export", "1", "--out", "{tmp}/f.json"],
     "fhir questionnaire": ["fhir", "questionnaire", "retrograde_ejaculation", "--out", "{tmp}/q"],
