@@ -121,6 +121,10 @@ def _db_arguments(parser: argparse.ArgumentParser) -> None:
     db_commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or upgrade the schema")
     db_commands.add_parser("check", help="check integrity, schema and audit chain")
+    grant = db_commands.add_parser(
+        "grant", help="give a server role what workstations need, and no more (as the owner)"
+    )
+    grant.add_argument("role", metavar="ROLE")
     copy = db_commands.add_parser("copy", help="copy every record into an empty database")
     copy.add_argument("--to", required=True, metavar="URL", dest="target_url")
     backup = db_commands.add_parser(
@@ -357,11 +361,24 @@ def _cmd_db(context: _Context) -> int:
 
     url = context.database_url()
     if context.args.action == "upgrade":
-        before, after = services.upgrade_database(url, backups_dir(context.settings))
+        upgraded = services.upgrade_database(url, backups_dir(context.settings))
+        before, after = upgraded.before, upgraded.after
         if before == after:
             print(f"schema is up to date ({after})", file=context.out)
         else:
             print(f"schema upgraded from {before or 'empty'} to {after}", file=context.out)
+        for role in upgraded.roles:
+            print(f"privileges of role {role} given again on every table", file=context.out)
+        return EXIT_OK
+    if context.args.action == "grant":
+        granted = services.grant_runtime_role(url, context.args.role)
+        for table, privileges in granted:
+            print(f"{table}: {', '.join(privileges)}", file=context.out)
+        print(
+            f"role {context.args.role} may use the database; it owns nothing, cannot change "
+            "the schema, and may only read and append to the audit trail",
+            file=context.out,
+        )
         return EXIT_OK
     if context.args.action == "copy":
         progress = _CopyProgress(context.err)
@@ -381,6 +398,8 @@ def _cmd_db(context: _Context) -> int:
     print(f"schema: {report.revision or 'none'}", file=context.out)
     if report.audit is not None:
         print(f"audit events: {report.audit.events}", file=context.out)
+    for warning in report.warnings:
+        print(f"workup: warning: {warning}", file=context.err)
     if report.problems:
         raise CommandError(f"{report.label}: {report.problems[0]}")
     print("ok", file=context.out)
@@ -508,10 +527,10 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             resume_collector()  # the window resumes it once it is shown
         return COMMANDS[args.command or "gui"](context)
     except CommandError as error:
-        print(_one_line(str(error)), file=err)
+        print(_one_line(_without_passwords(str(error), argv, context)), file=err)
         return error.code
     except services.ServiceError as error:
-        print(f"workup: {_one_line(str(error))}", file=err)
+        print(f"workup: {_one_line(_without_passwords(str(error), argv, context))}", file=err)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         print("workup: interrupted", file=err)
@@ -531,6 +550,28 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     finally:
         if context is not None:
             context.close()
+
+
+def _without_passwords(message: str, argv: Sequence[str], context: _Context | None) -> str:
+    """`message` with the password of every database URL this command was given hidden.
+
+    The messages quote URLs with their passwords hidden already; this is the last guard,
+    for a library message or a usage error that quotes an argument as it was typed.
+    """
+    import os
+
+    from app.config import ENV_DATABASE_URL
+
+    urls = [os.environ.get(ENV_DATABASE_URL, "")]
+    if context is not None:
+        urls.append(context.settings.database_url)
+    for index, argument in enumerate(argv):
+        option, equals, value = argument.partition("=")
+        if option in ("--database-url", "--to") and equals:
+            urls.append(value)
+        elif "://" in argument or (index and argv[index - 1] in ("--database-url", "--to")):
+            urls.append(argument)
+    return services.hide_secrets(message, urls)
 
 
 def _error_without_text(error: BaseException) -> str:

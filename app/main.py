@@ -8,13 +8,19 @@ import sys
 
 def run_gui(database_url: str | None = None) -> int:
     """Start the application window; return the process exit code."""
-    from app.services import ServiceError, WorkupService, load_storage
+    from app.services import ServiceError, WorkupService, hide_secrets, load_storage
 
     load_storage()  # before Qt, which slows the imports that come after it
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QMessageBox
 
-    from app.config import ConfigError, load_settings, settings_path, setup_logging
+    from app.config import (
+        ConfigError,
+        load_settings,
+        resolve_database_url,
+        settings_path,
+        setup_logging,
+    )
     from app.gui.application import APPLICATION_NAME, create_application, run
     from app.gui.i18n import set_language
     from app.gui.main_window import MainWindow
@@ -36,7 +42,10 @@ def run_gui(database_url: str | None = None) -> int:
         QMessageBox.critical(
             None,
             APPLICATION_NAME,
-            f"{error}\n\n"
+            # The message quotes the URL with its password hidden; hiding it once more
+            # here also covers a library message that quotes it as written.
+            hide_secrets(str(error), [resolve_database_url(database_url, settings)])
+            + "\n\n"
             + QCoreApplication.translate(
                 "main",
                 "The database file was left as it is. Check the database setting "
@@ -52,6 +61,7 @@ def run_gui(database_url: str | None = None) -> int:
             probe.watch(window.list_page.table)
         if first_start:
             QTimer.singleShot(0, window.welcome)
+        QTimer.singleShot(0, window.start_backups)
         return run(application, window)
     finally:
         service.close()

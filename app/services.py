@@ -39,12 +39,14 @@ from app.domain.workflow import Item, Section, Workflow
 from app.storage import UNSET
 from app.storage import errors as storage_errors
 from app.storage.filecheck import checked_at_if_unchanged, plain_sqlite_path
+from app.storage.urls import hide_secrets as hide_secrets
+from app.storage.urls import shown_url as shown_url
 
 if TYPE_CHECKING:
     from app.catalog import Catalog, ParsedCache
     from app.report import ClinicInfo
     from app.storage import AuditVerification, Database, Repository
-    from app.storage.backup import BackupInfo
+    from app.storage.backup import BackupInfo as BackupInfo
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -154,15 +156,26 @@ def opened_database(url: str, *, create: bool = True) -> Iterator[Database]:
         database.dispose()
 
 
+class SchemaUpgrade(NamedTuple):
+    """What `upgrade_database` did: the revisions before and after, and the roles whose
+    runtime privileges it gave again (on a server)."""
+
+    before: str | None
+    after: str | None
+    roles: tuple[str, ...] = ()
+
+
 def upgrade_database(
     url: str, backups: Path | None = None, clock: Clock | None = None
-) -> tuple[str | None, str | None]:
-    """Apply schema migrations; return the revisions before and after.
+) -> SchemaUpgrade:
+    """Apply schema migrations, then give every runtime role its privileges again, so that
+    tables the migrations added are covered.
 
     A SQLite file that holds a schema already is backed up into `backups` (reason
     "migration") before anything changes; the upgrade is refused if that backup fails.
     """
     from app.storage.migrate import upgrade  # Alembic is loaded only for upgrades
+    from app.storage.roles import regrant_runtime_roles
 
     with opened_database(url) as database:
         try:
@@ -174,7 +187,20 @@ def upgrade_database(
                 and revision != storage.HEAD_REVISION
             ):
                 _backup_sqlite(database.sqlite_path, backups, "migration", clock)
-            return upgrade(database)
+            before, after = upgrade(database)
+            return SchemaUpgrade(before, after, tuple(regrant_runtime_roles(database)))
+        except storage_errors.StorageError as error:
+            raise UnavailableError(str(error)) from error
+
+
+def grant_runtime_role(url: str, role: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Give `role` exactly what a workstation needs on every table (run as the owner);
+    return each table with its privileges."""
+    from app.storage.roles import grant_runtime_role as grant
+
+    with opened_database(url, create=False) as database:
+        try:
+            return [(table, privileges) for table, privileges in grant(database, role)]
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
 
@@ -209,7 +235,7 @@ def backup_database(
     path = storage.sqlite_file(url)
     try:
         if path is None:
-            label = _url_label(url)
+            label = shown_url(url)
             folder = backups_dir(settings)
             target = out or folder / backup.default_dump_name(
                 (clock or (lambda: datetime.now(UTC)))()
@@ -270,7 +296,7 @@ def restore_database(
     now = (clock or (lambda: datetime.now(UTC)))()
     try:
         if path is None:
-            label = _url_label(url)
+            label = shown_url(url)
             if not backup.server_is_empty(url):
                 raise UnavailableError(
                     f"{label}: the database is not empty; restore a dump into a new, empty "
@@ -292,24 +318,15 @@ def restore_database(
         raise UnavailableError(str(error)) from error
 
 
-def _url_label(url: str) -> str:
-    """A database URL as it may be shown (no password)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "the database"
-
-
 class DatabaseReport(NamedTuple):
-    """What `workup db check` found."""
+    """What `workup db check` found; `warnings` name what lets a workstation's database
+    role get round the protections (on a server)."""
 
     label: str
     revision: str | None
     problems: list[str]
     audit: AuditVerification | None
+    warnings: tuple[str, ...] = ()
 
 
 def check_database(url: str) -> DatabaseReport:
@@ -324,11 +341,14 @@ def check_database(url: str) -> DatabaseReport:
                 problems.append(str(error))
                 return DatabaseReport(database.label, revision, problems, None)
             audit = storage.Repository(database, lambda: datetime.now(UTC), "check").verify_audit()
+            from app.storage.roles import role_warnings
+
+            warnings = tuple(role_warnings(database))
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         if not audit.ok:
             problems.append(f"audit chain: {audit.first_problem}")
-        return DatabaseReport(database.label, revision, problems, audit)
+        return DatabaseReport(database.label, revision, problems, audit, warnings)
 
 
 class DatabaseCopy(NamedTuple):
@@ -418,9 +438,8 @@ class WorkupService:
         self._catalog = catalog
         self.settings = settings
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
-        self._repository: Repository = storage.Repository(
-            database, self._clock, workstation or default_workstation()
-        )
+        self._workstation = workstation or default_workstation()
+        self._repository: Repository = storage.Repository(database, self._clock, self._workstation)
 
     @classmethod
     def open(
@@ -466,6 +485,24 @@ class WorkupService:
     def close(self) -> None:
         """Release the database connections."""
         self.database.dispose()
+
+    def restore_backup(self, backup_file: Path, *, force: bool = False) -> Restored:
+        """Put a backup in place of this service's SQLite database and go on with it.
+
+        The service's own connections are closed for the restore (it refuses a database
+        that another program holds open) and the restored file is opened and checked
+        afterwards; when the restore is refused, the database is opened again unchanged.
+        """
+        url = self.database.url
+        self.database.dispose()
+        try:
+            return restore_database(url, self.settings, backup_file, force=force, clock=self._clock)
+        finally:
+            try:
+                self.database = storage.open_database(url, check_record=database_check_record(url))
+            except storage_errors.StorageError as error:
+                raise UnavailableError(str(error)) from error
+            self._repository = storage.Repository(self.database, self._clock, self._workstation)
 
     def today(self) -> date:
         """Today's date by the injected clock, in local time."""

@@ -23,7 +23,7 @@ from app.gui.application import create_application
 from app.gui.dialogs import ExportPdfDialog
 from app.gui.i18n import set_language
 from app.gui.main_window import MainWindow
-from app.services import UnavailableError, WorkupService
+from app.services import UnavailableError, WorkupService, backup_database
 
 WORKFLOW_ID = "retrograde_ejaculation"
 SAMPLE_PATIENTS = (
@@ -182,6 +182,11 @@ def main(argv: list[str]) -> int:
             if batch is not None:
                 _save(batch, folder, "17-export-many-pdfs")
                 batch.reject()
+            backup_database(service.database.url, settings, "manual")
+            backup_database(service.database.url, settings, "signature")
+            backups = window.show_backups()
+            _save(backups, folder, "19-backups")
+            backups.reject()
             _save_offline(window, service, folder)
             window.close()
         finally:

@@ -25,19 +25,20 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
+    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app import __version__
-from app.config import PAPER_SIZES, Settings
+from app.config import PAPER_SIZES, Settings, backup_counts
 from app.domain.encounter import Encounter, Patient
 from app.domain.workflow import Item, Section
 from app.gui.i18n import LANGUAGE_NAMES
 from app.gui.messages import error_message
 from app.gui.models import MissingItemsModel, PatientListModel, Roles
-from app.services import InvalidInputError, ServiceError, WorkupService
+from app.services import InvalidInputError, ServiceError, WorkupService, shown_url
 
 SEARCH_DELAY_MS = 250
 
@@ -327,10 +328,33 @@ class SettingsDialog(QDialog):
         self.language.setCurrentIndex(max(self.language.findData(settings.language), 0))
         self.paper_size = QComboBox(self)
         fill_paper_sizes(self.paper_size, settings.paper_size)
-        self.database_url = QLineEdit(settings.database_url, self)
+        # The URL is shown with its password hidden; saved unchanged, the stored URL (with
+        # its password) is kept. To change the URL, type it whole, password included.
+        self._shown_database_url = shown_url(settings.database_url)
+        self.database_url = QLineEdit(self._shown_database_url, self)
         self.database_url.setPlaceholderText(self.tr("Local database in the user's data folder"))
         self.workflows_dir = QLineEdit(settings.workflows_dir, self)
         self.workflows_dir.setPlaceholderText(self.tr("None (shipped workflows only)"))
+        self.backup_dir = QLineEdit(settings.backup_dir, self)
+        self.backup_dir.setPlaceholderText(self.tr("The backups folder in the user's data folder"))
+        kept = QHBoxLayout()
+        self.backup_counts: list[QSpinBox] = []
+        for value, text in zip(
+            backup_counts(settings),
+            (self.tr("recent"), self.tr("daily"), self.tr("weekly"), self.tr("monthly")),
+            strict=True,
+        ):
+            spin = QSpinBox(self)
+            spin.setRange(0, 999)
+            spin.setValue(value)
+            spin.setSuffix(f" {text}")
+            spin.setAccessibleName(self.tr("Backups kept: %1").replace("%1", text))
+            self.backup_counts.append(spin)
+            kept.addWidget(spin)
+        kept.addStretch(1)
+        kept_box = QWidget(self)
+        kept.setContentsMargins(0, 0, 0, 0)
+        kept_box.setLayout(kept)
         rows: list[tuple[str, QWidget]] = [
             (self.tr("Clinic name"), self.clinic_name),
             (self.tr("Clinic address"), self.clinic_address),
@@ -339,6 +363,8 @@ class SettingsDialog(QDialog):
             (self.tr("Paper size"), self.paper_size),
             (self.tr("Database URL"), self.database_url),
             (self.tr("Clinic workflows folder"), self.workflows_dir),
+            (self.tr("Backups folder"), self.backup_dir),
+            (self.tr("Backups kept"), kept_box),
         ]
         for text, widget in rows:
             widget.setAccessibleName(text)
@@ -370,8 +396,17 @@ class SettingsDialog(QDialog):
             default_clinician=self.default_clinician.text().strip(),
             language=str(self.language.currentData()),
             paper_size=str(self.paper_size.currentData()),
-            database_url=self.database_url.text().strip(),
+            database_url=(
+                self._settings.database_url
+                if self.database_url.text().strip() == self._shown_database_url.strip()
+                else self.database_url.text().strip()
+            ),
             workflows_dir=self.workflows_dir.text().strip(),
+            backup_dir=self.backup_dir.text().strip(),
+            backup_recent=str(self.backup_counts[0].value()),
+            backup_daily=str(self.backup_counts[1].value()),
+            backup_weekly=str(self.backup_counts[2].value()),
+            backup_monthly=str(self.backup_counts[3].value()),
         )
 
 

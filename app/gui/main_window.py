@@ -31,8 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import ConfigError, Settings, save_settings
+from app.domain.encounter import EncounterStatus
 from app.gui.application import icon_path
 from app.gui.autosave import AutoSaver
+from app.gui.backups import AutoBackup
 from app.gui.errors import show_service_error
 from app.gui.i18n import set_language
 from app.gui.models import EncounterListModel, Roles
@@ -41,6 +43,7 @@ from app.services import NotFoundError, ServiceError, WorkupService
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrintPreviewDialog
 
+    from app.gui.backups import BackupListModel, BackupsDialog
     from app.gui.batch_export import BatchExport, BatchExportDialog
     from app.gui.dialogs import (
         AboutDialog,
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
     )
     from app.gui.history import HistoryDialog
     from app.gui.workup_view import WorkupView
+    from app.services import BackupInfo
 
 log = logging.getLogger("app.gui")
 SEARCH_DELAY_MS = 250
@@ -149,6 +153,7 @@ class MainWindow(QMainWindow):
         self.batch_export_dialog: BatchExportDialog | None = None
         self.batch_export: BatchExport | None = None
         self.export_dialog: ExportPdfDialog | None = None
+        self.backups_dialog: BackupsDialog | None = None
         self._save_state = ""
         self.resize(1280, 800)
 
@@ -160,6 +165,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.save_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.save_label)
+
+        self.auto_backup = AutoBackup(service, parent=self)
+        self.auto_backup.report.connect(self._on_auto_backup_report)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -183,6 +191,7 @@ class MainWindow(QMainWindow):
             workup = WorkupView(self.service, self.settings.language, self)
             self.stack.addWidget(workup)
             workup.save_state_changed.connect(self._on_workup_save_state_changed)
+            workup.save_state_changed.connect(self._on_workup_saved_for_backup)
             workup.encounter_changed.connect(self._on_workup_encounter_changed)
             self._workup = workup
         return self._workup
@@ -214,6 +223,7 @@ class MainWindow(QMainWindow):
         self.print_action = self._action("Ctrl+P", self.print_summary)
         self.fhir_action = self._action(None, self.export_fhir)
         self.batch_export_action = self._action(None, self.export_pdfs)
+        self.backups_action = self._action(None, self.show_backups)
         self.settings_action = self._action(None, self.open_settings)
         self.about_action = self._action(None, self.show_about)
         self.quit_action = self._action("Ctrl+Q", self.close)
@@ -227,6 +237,7 @@ class MainWindow(QMainWindow):
             self.file_menu.addAction(action)
         self.file_menu.addAction(self.batch_export_action)
         self.file_menu.addSeparator()
+        self.file_menu.addAction(self.backups_action)
         self.file_menu.addAction(self.settings_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
@@ -286,6 +297,7 @@ class MainWindow(QMainWindow):
             (self.print_action, self.tr("&Print…")),
             (self.fhir_action, self.tr("Export &FHIR…")),
             (self.batch_export_action, self.tr("Export P&DFs of many workups…")),
+            (self.backups_action, self.tr("&Backups…")),
             (self.settings_action, self.tr("&Settings…")),
             (self.about_action, self.tr("&About")),
             (self.quit_action, self.tr("&Quit")),
@@ -544,6 +556,116 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    # -- backups ----------------------------------------------------------------------
+
+    @Slot()
+    def show_backups(self) -> BackupsDialog:
+        """File → Backups…: the list, back up now, restore (not blocking)."""
+        from app.config import backups_dir
+        from app.gui.backups import BackupListModel, BackupsDialog
+
+        model = BackupListModel(self._backups(), self)
+        dialog = BackupsDialog(model, backups_dir(self.settings), self)
+        if not self.auto_backup.enabled:
+            dialog.hint.setText(
+                self.tr(
+                    "This workstation uses the clinic server; the server is backed up by the "
+                    "clinic's IT (workup db backup on the server)."
+                )
+            )
+            dialog.backup_button.setEnabled(False)
+            dialog.restore_button.setEnabled(False)
+        else:
+            dialog.set_busy(self.auto_backup.runner.running)
+        dialog.backup_requested.connect(self._on_backups_dialog_backup_requested)
+        dialog.restore_requested.connect(self._on_backups_dialog_restore_requested)
+        dialog.finished.connect(self._on_backups_dialog_finished)
+        dialog.finished.connect(dialog.deleteLater)
+        self.backups_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _backups(self) -> list[BackupInfo]:
+        from app.services import list_backups
+
+        try:
+            return list_backups(self.settings)
+        except OSError as error:
+            log.warning("backups not listed: %s", type(error).__name__)
+            return []
+
+    def start_backups(self) -> None:
+        """The automatic backup at start-up (when the newest is older than a day)."""
+        self.auto_backup.at_start()
+
+    @Slot(str, bool, str)
+    def _on_auto_backup_report(self, reason: str, worked: bool, detail: str) -> None:
+        if worked:
+            if reason == "manual":
+                self.statusBar().showMessage(self.tr("Backup made: %1").replace("%1", detail), 8000)
+        else:
+            self.statusBar().showMessage(
+                self.tr("Backup failed — work goes on; see File → Backups…: %1").replace(
+                    "%1", detail
+                ),
+                30000,
+            )
+        if self.backups_dialog is not None:
+            model: BackupListModel = self.backups_dialog.model
+            model.set_backups(self._backups())
+            self.backups_dialog.set_busy(False)
+            if not worked and reason == "manual":
+                QMessageBox.warning(self.backups_dialog, self.tr("Backups"), detail)
+
+    @Slot()
+    def _on_backups_dialog_backup_requested(self) -> None:
+        if self.auto_backup.runner.start("manual") and self.backups_dialog is not None:
+            self.backups_dialog.set_busy(True)
+
+    @Slot(object)
+    def _on_backups_dialog_restore_requested(self, chosen: BackupInfo) -> None:
+        dialog = self.backups_dialog
+        if dialog is None:
+            return
+        from app.gui.i18n import display_seconds
+
+        count = "?" if chosen.encounters is None else str(chosen.encounters)
+        question = (
+            self.tr(
+                "Restore the backup made %1, holding %2 workup(s)?\n\nThe database in use now "
+                "is kept as a backup of its own first. Workups recorded after this backup "
+                "will no longer be in the list."
+            )
+            .replace("%1", display_seconds(chosen.made_at))
+            .replace("%2", count)
+        )
+        answer = QMessageBox.question(
+            dialog,
+            self.tr("Restore backup"),
+            question,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes or not self.show_list():
+            return
+        self.auto_backup.runner.wait()
+        try:
+            restored = self.service.restore_backup(chosen.path, force=True)
+        except ServiceError as error:
+            show_service_error(dialog, self.tr("Restore backup"), error)
+            dialog.model.set_backups(self._backups())
+            return
+        log.info("backup restored")
+        self.encounters.refresh()
+        dialog.model.set_backups(self._backups())
+        self.statusBar().showMessage(
+            self.tr("Backup restored: %1 workup(s)").replace("%1", str(restored.encounters)), 15000
+        )
+
+    @Slot()
+    def _on_backups_dialog_finished(self) -> None:
+        self.backups_dialog = None
+
     # -- settings and about -----------------------------------------------------------
 
     @Slot()
@@ -615,6 +737,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             self.workup.saver.discard()
+        self.auto_backup.runner.wait(60)
         event.accept()
 
     # -- slots ------------------------------------------------------------------------
@@ -686,6 +809,17 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_workup_encounter_changed(self, _encounter_id: int) -> None:
         self._update_actions()
+        encounter = self.workup.encounter
+        if encounter is not None and encounter.status in (
+            EncounterStatus.FINALIZED,
+            EncounterStatus.AMENDED,
+        ):
+            self.auto_backup.signed()
+
+    @Slot(str)
+    def _on_workup_saved_for_backup(self, state: str) -> None:
+        if state == AutoSaver.SAVED:
+            self.auto_backup.edited()
 
     @Slot()
     def _on_settings_dialog_accepted(self) -> None:

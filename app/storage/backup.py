@@ -27,6 +27,7 @@ from app.domain.backups import AUTOMATIC_REASONS, REASONS, Retention, to_keep
 from app.fileio import fsync_folder
 from app.storage.errors import DatabaseUnavailableError, StorageError
 from app.storage.revisions import REVISIONS
+from app.storage.urls import shown_url
 
 PREFIX = "workup-"
 SQLITE_SUFFIX = ".sqlite3"
@@ -521,7 +522,8 @@ def server_is_empty(url: str) -> bool:
     try:
         return not inspect(engine).get_table_names()
     except SQLAlchemyError as error:
-        label = make_url(url).render_as_string(hide_password=True)
-        raise DatabaseUnavailableError(f"{label}: cannot read the target database") from error
+        raise DatabaseUnavailableError(
+            f"{shown_url(url)}: cannot read the target database"
+        ) from error
     finally:
         engine.dispose()

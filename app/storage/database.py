@@ -32,6 +32,7 @@ from app.storage.filecheck import file_identity as _file_identity
 from app.storage.filecheck import record_closed_file as _record_closed_file
 from app.storage.revisions import HEAD_REVISION as HEAD_REVISION
 from app.storage.revisions import REVISIONS as REVISIONS
+from app.storage.urls import NOT_A_URL, hide_secrets, shown_url
 
 SessionFactory = sessionmaker[Session]
 # Seconds a server connection attempt may take before the server counts as unreachable.
@@ -62,7 +63,7 @@ class Database:
         """The database as it may be shown to a user (no password)."""
         if self.sqlite_path is not None:
             return str(self.sqlite_path)
-        return make_url(self.url).render_as_string(hide_password=True)
+        return shown_url(self.url)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -83,7 +84,7 @@ def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite URL, or None for other databases and in-memory SQLite."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return None
     if parsed.get_backend_name() != "sqlite":
         return None
@@ -200,8 +201,10 @@ def open_database(
     checked_at = time.time()
     try:
         parsed = make_url(url)
-    except ArgumentError as error:
-        raise DatabaseUnavailableError(f"{url!r} is not a database URL") from error
+    except (ArgumentError, ValueError) as error:
+        # Only the URL with its password hidden is quoted: an unparsable URL is shown
+        # without any of its text, since no part of it is known not to be a secret.
+        raise DatabaseUnavailableError(_not_a_url_message(url)) from error
     if path is not None:
         path = path.expanduser().absolute()
         url = parsed.set(database=str(path)).render_as_string(hide_password=False)
@@ -247,8 +250,11 @@ def open_database(
                 connect_args["connect_timeout"] = CONNECT_TIMEOUT
             engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
             write_engine = engine
-    except (ArgumentError, ImportError, SQLAlchemyError) as error:
-        raise DatabaseUnavailableError(f"cannot use the database {url!r}: {error}") from error
+    except (ArgumentError, ImportError, SQLAlchemyError, ValueError, TypeError) as error:
+        reason = hide_secrets(_short(error), [url])
+        raise DatabaseUnavailableError(
+            f"cannot use the database {shown_url(url)}: {reason}"
+        ) from error
     return Database(
         url=url,
         engine=engine,
@@ -257,6 +263,21 @@ def open_database(
         sqlite_path=path,
         check_record=check_record if path is not None else None,
         checked_at=checked_at,
+    )
+
+
+def _not_a_url_message(url: str) -> str:
+    shown = shown_url(url)
+    if shown == NOT_A_URL:
+        return (
+            "the text given as the database URL is not a database URL; write it as "
+            "sqlite:///PATH or "
+            "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
+        )
+    return (
+        f"{shown} is not a valid database URL; write it as sqlite:///PATH or "
+        "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE (a password with @, :, / or % "
+        "percent-encoded)"
     )
 
 

@@ -14,6 +14,7 @@ from app.storage.database import Database, current_revision, describe_error
 from app.storage.errors import DatabaseUnavailableError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def _config() -> Config:
@@ -53,6 +54,9 @@ def _run(database: Database, what: str, step: Callable[[Config], None]) -> None:
             step(config)
             connection.commit()
     except SQLAlchemyError as error:
+        hint = ""
+        if getattr(getattr(error, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+            hint = "; run it with the URL of the role that owns the tables"
         raise DatabaseUnavailableError(
-            f"{what} failed: {describe_error(database.label, error)}"
+            f"{what} failed: {describe_error(database.label, error)}{hint}"
         ) from error

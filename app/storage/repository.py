@@ -506,8 +506,10 @@ class Repository:
                 base_json = None if base is None else _dump(base)
                 # Storing the value that is already there is no conflict: it is what a
                 # retry after a lost connection does when the first try had committed.
-                if base_json != old_json and current is not None and new_json != old_json:
-                    raise _conflict(item_id, current.value_json, current)
+                # "Nothing stored" is a value like any other: a writer that saw an answer
+                # another workstation has cleared since is refused as well.
+                if base_json != old_json and new_json != old_json:
+                    raise self._conflict(session, row, item_id, old_json, current)
             if new_json == old_json:
                 return row.revision
             now = self._now()
@@ -531,6 +533,33 @@ class Repository:
             self._audit(session, encounter_id, actor, "answer", item_id, old_json, new_json)
             return self._touch(row)
 
+    def _conflict(
+        self,
+        session: Session,
+        encounter: EncounterRow,
+        item_id: str,
+        current_json: str | None,
+        current: AnswerRow | OrderRow | None,
+    ) -> ConflictError:
+        """The conflict a writer gets: the stored value (None when cleared), who stored it
+        and when; for a cleared item the author is that of its newest audit event."""
+        if current is not None:
+            by, at = current.updated_by, current.updated_at
+        else:
+            last = session.execute(
+                select(AuditRow.actor, AuditRow.at)
+                .where(AuditRow.encounter_id == encounter.id, AuditRow.item_id == item_id)
+                .order_by(AuditRow.id.desc())
+                .limit(1)
+            ).first()
+            by, at = (last.actor, last.at) if last else ("", encounter.updated_at)
+        return ConflictError(
+            item_id,
+            None if current_json is None else json.loads(current_json),
+            by,
+            utc(at).isoformat(timespec="seconds"),
+        )
+
     def set_order(
         self,
         encounter_id: int,
@@ -545,11 +574,8 @@ class Repository:
             current = session.get(OrderRow, (encounter_id, item_id))
             old = _order_json(current)
             new = _order_state_json(state)
-            conflict_checked = not isinstance(base, _Unset) and current is not None
-            if conflict_checked and _order_state_json(base) != old and new != old:  # type: ignore[arg-type]
-                assert current is not None
-                assert old is not None
-                raise _conflict(item_id, old, current)
+            if not isinstance(base, _Unset) and _order_state_json(base) != old and new != old:
+                raise self._conflict(session, row, item_id, old, current)
             if new == old:
                 return row.revision
             now = self._now()
@@ -845,16 +871,6 @@ class Repository:
                 count, f"after event {last_id}: the newest events were removed"
             )
         return AuditVerification(count, None)
-
-
-def _conflict(item_id: str, current_json: str, row: AnswerRow | OrderRow) -> ConflictError:
-    """The conflict a writer gets: the stored value, who stored it and when."""
-    return ConflictError(
-        item_id,
-        json.loads(current_json),
-        row.updated_by,
-        utc(row.updated_at).isoformat(timespec="seconds"),
-    )
 
 
 def _patient(row: PatientRow) -> Patient:

@@ -108,6 +108,88 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
     </message>
 </context>
 <context>
+    <name>BackupListModel</name>
+    <message>
+        <source>%1 MB</source>
+        <translation>%1 МБ</translation>
+    </message>
+    <message>
+        <source>After signing</source>
+        <translation>После подписания</translation>
+    </message>
+    <message>
+        <source>At start</source>
+        <translation>При запуске</translation>
+    </message>
+    <message>
+        <source>Before an upgrade</source>
+        <translation>Перед обновлением</translation>
+    </message>
+    <message>
+        <source>By hand</source>
+        <translation>Вручную</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>Проверка</translation>
+    </message>
+    <message>
+        <source>Kept before a restore</source>
+        <translation>Сохранена перед восстановлением</translation>
+    </message>
+    <message>
+        <source>Made</source>
+        <translation>Создана</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Размер</translation>
+    </message>
+    <message>
+        <source>While editing</source>
+        <translation>Во время работы</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Причина</translation>
+    </message>
+    <message>
+        <source>Workups</source>
+        <translation>Обследований</translation>
+    </message>
+    <message>
+        <source>passed</source>
+        <translation>пройдена</translation>
+    </message>
+</context>
+<context>
+    <name>BackupsDialog</name>
+    <message>
+        <source>Back up now</source>
+        <translation>Создать копию сейчас</translation>
+    </message>
+    <message>
+        <source>Backups</source>
+        <translation>Резервные копии</translation>
+    </message>
+    <message>
+        <source>Backups folder: %1</source>
+        <translation>Папка резервных копий: %1</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>Restore…</source>
+        <translation>Восстановить…</translation>
+    </message>
+    <message>
+        <source>The application backs up this computer&apos;s database by itself: at start once a day, every half hour while workups are edited and after every signature. Restoring keeps the current database as a backup first.</source>
+        <translation>Приложение само создаёт резервные копии базы данных этого компьютера: при запуске раз в сутки, каждые полчаса во время работы с обследованиями и после каждой подписи. Перед восстановлением текущая база данных сохраняется как отдельная резервная копия.</translation>
+    </message>
+</context>
+<context>
     <name>BatchExport</name>
     <message numerus="yes">
         <source>%n summary PDF(s) written to %1.</source>
@@ -336,6 +418,10 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
         <translation>&amp;Дополнить…</translation>
     </message>
     <message>
+        <source>&amp;Backups…</source>
+        <translation>&amp;Резервные копии…</translation>
+    </message>
+    <message>
         <source>&amp;Export PDF…</source>
         <translation>&amp;Экспорт PDF…</translation>
     </message>
@@ -394,6 +480,22 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
     <message>
         <source>All changes saved</source>
         <translation>Все изменения сохранены</translation>
+    </message>
+    <message>
+        <source>Backup failed — work goes on; see File → Backups…: %1</source>
+        <translation>Резервная копия не создана — работу можно продолжать; см. Файл → Резервные копии…: %1</translation>
+    </message>
+    <message>
+        <source>Backup made: %1</source>
+        <translation>Резервная копия создана: %1</translation>
+    </message>
+    <message>
+        <source>Backup restored: %1 workup(s)</source>
+        <translation>Резервная копия восстановлена: обследований — %1</translation>
+    </message>
+    <message>
+        <source>Backups</source>
+        <translation>Резервные копии</translation>
     </message>
     <message>
         <source>Database: %1</source>
@@ -476,6 +578,18 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
         <translation>Предварительный просмотр</translation>
     </message>
     <message>
+        <source>Restore backup</source>
+        <translation>Восстановление из резервной копии</translation>
+    </message>
+    <message>
+        <source>Restore the backup made %1, holding %2 workup(s)?
+
+The database in use now is kept as a backup of its own first. Workups recorded after this backup will no longer be in the list.</source>
+        <translation>Восстановить резервную копию от %1 (обследований: %2)?
+
+Текущая база данных сначала будет сохранена как отдельная резервная копия. Обследования, записанные после создания этой копии, исчезнут из списка.</translation>
+    </message>
+    <message>
         <source>Saving…</source>
         <translation>Сохранение…</translation>
     </message>
@@ -494,6 +608,10 @@ Choose No to keep the window open and try again.</source>
         <translation>Некоторые изменения не удалось сохранить. Всё равно закрыть и потерять их?
 
 Выберите «Нет», чтобы оставить окно открытым и повторить попытку.</translation>
+    </message>
+    <message>
+        <source>This workstation uses the clinic server; the server is backed up by the clinic&apos;s IT (workup db backup on the server).</source>
+        <translation>Это рабочее место работает с сервером клиники; резервные копии сервера создаёт ИТ-служба клиники.</translation>
     </message>
     <message>
         <source>Unsaved changes</source>
@@ -759,6 +877,18 @@ Choose No to keep the window open and try again.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source>Backups folder</source>
+        <translation>Папка резервных копий</translation>
+    </message>
+    <message>
+        <source>Backups kept</source>
+        <translation>Хранить копий</translation>
+    </message>
+    <message>
+        <source>Backups kept: %1</source>
+        <translation>Хранить копий: %1</translation>
+    </message>
+    <message>
         <source>Clinic address</source>
         <translation>Адрес клиники</translation>
     </message>
@@ -799,8 +929,28 @@ Choose No to keep the window open and try again.</source>
         <translation>Настройки</translation>
     </message>
     <message>
+        <source>The backups folder in the user&apos;s data folder</source>
+        <translation>Папка резервных копий в папке данных пользователя</translation>
+    </message>
+    <message>
         <source>The language changes at once. The database and the workflows folder take effect the next time the application is started.</source>
         <translation>Язык меняется сразу. База данных и папка протоколов начинают действовать при следующем запуске программы.</translation>
+    </message>
+    <message>
+        <source>daily</source>
+        <translation>по дням</translation>
+    </message>
+    <message>
+        <source>monthly</source>
+        <translation>по месяцам</translation>
+    </message>
+    <message>
+        <source>recent</source>
+        <translation>последних</translation>
+    </message>
+    <message>
+        <source>weekly</source>
+        <translation>по неделям</translation>
     </message>
 </context>
 <context>

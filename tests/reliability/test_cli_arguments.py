@@ -53,6 +53,23 @@ CASES: dict[str, dict[str, list[list[str]]]] = {
     },
     "db upgrade": {"missing": [], "wrong": [["db", "upgrade", "--force"]]},
     "db check": {"missing": [], "wrong": [["db", "check", "--fix"]]},
+    "db grant": {
+        "missing": [["db", "grant"]],
+        "wrong": [["db", "grant", "workup"], ["db", "grant", "workup", "--all"]],
+    },
+    "db backup": {
+        "missing": [["db", "backup", "--out"]],
+        "wrong": [["db", "backup", "--out", "{tmp}"], ["db", "backup", "--all"]],
+    },
+    "db backups": {"missing": [], "wrong": [["db", "backups", "--all"]]},
+    "db restore": {
+        "missing": [["db", "restore"]],
+        "wrong": [
+            ["db", "restore", "{tmp}/missing.sqlite3"],
+            ["db", "restore", "{tmp}"],
+            ["db", "restore", "{tmp}/w.toml", "--force"],
+        ],
+    },
     "db copy": {
         "missing": [["db", "copy"], ["db", "copy", "--to"]],
         "wrong": [["db", "copy", "--to", "nonsense://"], ["db", "copy", "--to", "{tmp}/x.sqlite3"]],
@@ -84,6 +101,10 @@ VALID = {
     "db upgrade": ["db", "upgrade"],
     "db check": ["db", "check"],
     "db copy": ["db", "copy", "--to", "sqlite:///{tmp}/copy.sqlite3"],
+    "db grant": ["db", "grant", "workup"],
+    "db backup": ["db", "backup"],
+    "db backups": ["db", "backups"],
+    "db restore": ["db", "restore", "{tmp}/backup.sqlite3"],
     "audit verify": ["audit", "verify"],
     "fhir export": ["fhir", "export", "1", "--out", "{tmp}/f.json"],
     "fhir questionnaire": ["fhir", "questionnaire", "retrograde_ejaculation", "--out", "{tmp}/q"],
