@@ -123,9 +123,7 @@ def test_the_backups_dialog_backs_up_and_restores(
     assert (kind, title) == ("question", "Restore backup")
     assert "holding 1 workup(s)" in question
     assert window.encounters.total == 1
-    assert [row.chart_number for row in gui_service.list_encounters("", 10, 0)] == [
-        "C-1"
-    ]
+    assert [row.chart_number for row in gui_service.list_encounters("", 10, 0)] == ["C-1"]
     assert sorted(_reasons(window)) == ["before-restore", "manual"]
     assert "Backup restored: 1 workup(s)" in window.statusBar().currentMessage()
     # the service goes on with the restored file
