@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import bench_gui, bench_pdf, bench_startup, bench_storage
+from benchmarks import bench_backup, bench_gui, bench_pdf, bench_startup, bench_storage
 from benchmarks.common import Result, benchmark_database, format_table
 
 BENCHMARKS: list[tuple[str, Callable[[Path], list[Result]]]] = [
@@ -20,6 +20,7 @@ BENCHMARKS: list[tuple[str, Callable[[Path], list[Result]]]] = [
     ("search, list and autosave", bench_storage.results),
     ("PDF", bench_pdf.results),
     ("GUI memory and typing", bench_gui.results),
+    ("backups", bench_backup.results),
 ]
 
 

@@ -2,8 +2,10 @@
 restores that keep what they replace, and pg_dump / pg_restore for a clinic server.
 
 A backup is written beside its final name and renamed into place only after it passed its
-check (integrity, encounter count and audit chain head equal to the source's when the copy
-was taken), so an interrupted backup never leaves a file that looks like a backup. Each
+check (SQLite's quick check of every page and record, encounter count and audit chain head
+equal to the source's when the copy was taken), so an interrupted backup never leaves a
+file that looks like a backup. A backup is checked in full (integrity check) before it is
+restored. Each
 backup has a small JSON description beside it (when, why, what it holds, its check).
 """
 
@@ -103,8 +105,10 @@ def _contents(connection: sqlite3.Connection) -> _Contents:
     return _Contents(int(encounters), int(head[0]), str(head[1]))
 
 
-def _integrity(connection: sqlite3.Connection) -> str:
-    rows = connection.execute("PRAGMA integrity_check").fetchall()
+def _integrity(connection: sqlite3.Connection, full: bool = True) -> str:
+    """SQLite's integrity check ("ok" or the first problems); `full=False` is its quick
+    check, which reads every page and record but does not compare indexes with tables."""
+    rows = connection.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
     found = [str(row[0]) for row in rows]
     return "ok" if found == ["ok"] else "; ".join(found[:3])
 
@@ -166,9 +170,13 @@ def backup_sqlite(
             expected = _contents(source_connection)
             copy = sqlite3.connect(part)
             try:
+                # No journal and no syncs while the pages are copied: the file is a
+                # temporary one until it has been checked, synced once and renamed.
+                copy.execute("PRAGMA journal_mode = OFF")
+                copy.execute("PRAGMA synchronous = OFF")
                 source_connection.backup(copy)
                 copy.execute("PRAGMA journal_mode = DELETE")
-                check = _integrity(copy)
+                check = _integrity(copy, full=False)
                 if check == "ok":
                     found = _contents(copy)
                     if found != expected:
@@ -295,52 +303,76 @@ def check_backup_file(path: Path) -> _Contents:
         connection.close()
 
 
-@contextlib.contextmanager
-def _alone(live: Path) -> Iterator[sqlite3.Connection | None]:
-    """Hold the live file for ourselves: out of WAL mode (possible only when no other
-    connection has it open) and exclusively locked until the restore is done.
+_OPEN_ELSEWHERE = (
+    "the database is open in another program (the window, or a command still running); "
+    "close it and restore again"
+)
+# SQLite's unix VFS: every connection that has a WAL database open holds a shared POSIX
+# lock on this byte of the "-shm" file (its "dead man switch"), for as long as it is open.
+_SHM_DMS_BYTE = 128
 
-    A file SQLite cannot read at all (damaged) yields None: the application refuses to
-    open a damaged file, so no process of ours can hold it.
+
+@contextlib.contextmanager
+def _alone(live: Path) -> Iterator[None]:
+    """Make sure no other process has the live file open, and keep others out meanwhile.
+
+    Nothing is written to the database or its WAL file: a damaged file and its WAL are kept
+    exactly as they are. On POSIX systems the WAL index's lock byte that every open
+    connection holds is tested and then held exclusively; where POSIX locks are missing
+    (Windows), SQLite is asked to leave WAL mode, which it allows only to a lone connection.
     """
+    shm = live.with_name(live.name + "-shm")
+    try:
+        import fcntl
+    except ImportError:
+        _alone_by_journal_mode(live)
+        yield
+        return
+    if not shm.exists():
+        yield  # no connection has the file open in WAL mode (each keeps the -shm file)
+        return
+    try:
+        descriptor = os.open(shm, os.O_RDWR)
+    except OSError as error:
+        raise BackupError(f"{shm}: cannot be opened ({error.strerror})") from error
+    try:
+        try:
+            fcntl.lockf(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, _SHM_DMS_BYTE)
+        except OSError as error:
+            raise BackupError(f"{live}: {_OPEN_ELSEWHERE}") from error
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def _alone_by_journal_mode(live: Path) -> None:
     try:
         connection = sqlite3.connect(live, timeout=0.5, isolation_level=None)
     except sqlite3.Error as error:
         raise BackupError(f"{live}: cannot open the database file ({error})") from error
     try:
-        try:
-            mode = connection.execute("PRAGMA journal_mode = DELETE").fetchone()
-            if mode is None or str(mode[0]).lower() != "delete":
-                raise BackupError(
-                    f"{live}: the database is open in another program (the window, or a "
-                    "command still running); close it and restore again"
-                )
-            connection.execute("BEGIN EXCLUSIVE")
-        except sqlite3.OperationalError as error:
-            if "locked" in str(error) or "busy" in str(error):
-                raise BackupError(
-                    f"{live}: the database is open in another program (the window, or a "
-                    "command still running); close it and restore again"
-                ) from error
-            connection.close()
-            yield None
-            return
-        except sqlite3.DatabaseError:
-            connection.close()
-            yield None
-            return
-        yield connection
+        connection.execute("PRAGMA journal_mode = DELETE")
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise BackupError(f"{live}: {_OPEN_ELSEWHERE}") from error
+    except sqlite3.DatabaseError:
+        pass  # damaged: the application refuses to open it, so no process of ours has it
     finally:
         connection.close()
 
 
-def _live_contents(connection: sqlite3.Connection | None) -> _Contents | None:
-    if connection is None:
+def _live_contents(live: Path) -> _Contents | None:
+    """What the live file holds, read without changing it; None when it cannot be read."""
+    try:
+        connection = sqlite3.connect(f"file:{live}?mode=ro", uri=True, timeout=1)
+    except sqlite3.Error:
         return None
     try:
         return _contents(connection)
     except sqlite3.DatabaseError:
         return None
+    finally:
+        connection.close()
 
 
 def restore_sqlite(
@@ -348,9 +380,9 @@ def restore_sqlite(
 ) -> tuple[_Contents, BackupInfo | None]:
     """Replace the live SQLite file with `backup`, after checking the backup.
 
-    The live file (with its WAL file, when it has one) is first copied into `folder` as a
-    "before-restore" backup, which retention never deletes. A live file that holds audit
-    events the backup does not (it is newer) is replaced only with `force`. Returns what
+    The live file (with its WAL file, when it has one) is first copied as it is into
+    `folder` as a "before-restore" backup, which retention never deletes. A live file that
+    holds audit events the backup does not (it is newer) is replaced only with `force`. Returns what
     the restored file holds and the before-restore backup (None when there was no file).
     """
     restored = check_backup_file(backup)
@@ -360,8 +392,12 @@ def restore_sqlite(
         _replace_with(backup, live)
         return restored, None
     _prepare_folder(folder)
-    with _alone(live) as connection:
-        current = _live_contents(connection)
+    with _alone(live):
+        pass  # refused at once when another program has it open
+    # Read before the lock is taken again: a SQLite connection of this process would release
+    # the process's POSIX locks on the file when it closes.
+    current = _live_contents(live)
+    with _alone(live):
         if current is not None and current.audit_events > restored.audit_events and not force:
             raise BackupError(
                 f"{live}: the database holds {current.audit_events - restored.audit_events} "

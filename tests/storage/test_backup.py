@@ -95,7 +95,7 @@ def test_a_backup_is_checked_private_described_and_atomic(
 def test_a_copy_that_fails_its_check_is_not_kept(
     local: str, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(backup, "_integrity", lambda _connection: "*** in database main ***")
+    monkeypatch.setattr(backup, "_integrity", lambda *_args, **_kwargs: "*** in database main ***")
     with pytest.raises(UnavailableError, match="failed its check"):
         backup_database(local, settings, clock=lambda: NOW)
     assert list((tmp_path / "backups").iterdir()) == []
@@ -421,3 +421,37 @@ def test_the_commands(local: str, tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert refused.stderr.count("\n") == 1
     assert "no backup file here" in refused.stderr
+
+
+_WRITE_AND_DIE = """
+import os, signal, sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("PRAGMA wal_autocheckpoint = 0")
+connection.execute("UPDATE patients SET family_name = 'FromTheWal'")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_stale_wal_file_of_a_damaged_database_is_kept_aside_not_replayed(
+    local: str, settings: Settings, tmp_path: Path, shipped_catalog: Catalog, clock: FixedClock
+) -> None:
+    _label, written, _info = backup_database(local, settings, clock=lambda: NOW)
+    live = tmp_path / "workup.sqlite3"
+    subprocess.run([sys.executable, "-c", _WRITE_AND_DIE, str(live)], check=False)
+    wal = live.with_name(live.name + "-wal")
+    assert wal.stat().st_size > 0, "the killed writer left its changes in the WAL file"
+    data = live.read_bytes()
+    live.write_bytes(data[:100] + os.urandom(len(data) - 100))  # the main file is damaged
+
+    restored = restore_database(local, settings, written, clock=lambda: NOW + timedelta(hours=1))
+    assert restored.kept is not None
+    assert restored.kept.with_name(restored.kept.name + "-wal").stat().st_size > 0
+    assert not wal.exists() or wal.stat().st_size == 0
+    service = _open(local, shipped_catalog, clock)
+    try:
+        names = {row.patient_name for row in service.list_encounters("", 10, 0)}
+        assert not any("FromTheWal" in name for name in names)
+        assert service.count_encounters() == 3
+        assert service.verify_audit().ok
+    finally:
+        service.close()
