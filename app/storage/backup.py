@@ -34,6 +34,7 @@ from app.storage.urls import shown_url
 PREFIX = "workup-"
 SQLITE_SUFFIX = ".sqlite3"
 DUMP_SUFFIX = ".dump"
+_CHECK_MMAP_BYTES = 1 << 31
 _NAME = re.compile(r"^workup-(\d{8}-\d{6})-([a-z-]+)(?:-(\d+))?\.(sqlite3|dump)$")
 
 
@@ -176,6 +177,9 @@ def backup_sqlite(
                 copy.execute("PRAGMA synchronous = OFF")
                 source_connection.backup(copy)
                 copy.execute("PRAGMA journal_mode = DELETE")
+                # Read through a memory map: the check parses every page, and the copy's
+                # pages are in the page cache; about half the time of read() calls.
+                copy.execute(f"PRAGMA mmap_size = {_CHECK_MMAP_BYTES}")
                 check = _integrity(copy, full=False)
                 if check == "ok":
                     found = _contents(copy)
