@@ -517,14 +517,27 @@ COMMANDS: dict[str, Callable[[_Context], int]] = {
 }
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop as after Ctrl+C (files being written are finished or removed)."""
+
+
+def _on_sigterm(_signal: int, _frame: object) -> None:
+    raise Terminated
+
+
 def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     """Run one command; every failure becomes one line on `err` and a non-zero code."""
+    import signal
+
     context: _Context | None = None
+    previous_handler: object = None
     try:
         args = build_parser(argv).parse_args(list(argv))
         context = _Context(args, out, err)
         if args.command not in (None, "gui"):
             resume_collector()  # the window resumes it once it is shown
+            if threading_is_main():
+                previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
         return COMMANDS[args.command or "gui"](context)
     except CommandError as error:
         print(_one_line(_without_passwords(str(error), argv, context)), file=err)
@@ -532,6 +545,9 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
     except services.ServiceError as error:
         print(f"workup: {_one_line(_without_passwords(str(error), argv, context))}", file=err)
         return EXIT_FAILURE
+    except Terminated:
+        print("workup: stopped (SIGTERM); only complete files were left", file=err)
+        return 143
     except KeyboardInterrupt:
         print("workup: interrupted", file=err)
         return 130
@@ -548,8 +564,17 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         print(f"workup: internal error ({type(error).__name__}){where}", file=err)
         return EXIT_FAILURE
     finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)  # type: ignore[arg-type]
         if context is not None:
             context.close()
+
+
+def threading_is_main() -> bool:
+    """Whether this is the main thread (the only one that may install signal handlers)."""
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 def _without_passwords(message: str, argv: Sequence[str], context: _Context | None) -> str:

@@ -6,8 +6,9 @@ import json
 import os
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
-from app.fileio import package_dir
+from app.fileio import make_private_dirs, package_dir
 
 APP_NAME = "ejaculatory-disorder-workup"
 ENV_DATA_DIR = "WORKUP_DATA_DIR"
@@ -126,7 +127,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
 
     path = path or settings_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(path.parent)
         handle, temporary = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(asdict(settings), stream, ensure_ascii=False, indent=2)
@@ -168,10 +169,18 @@ def setup_logging() -> Path | None:
     import logging
     import logging.handlers
 
+    class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+        """Each log file, the first and every one after a rotation, is created 0600."""
+
+        def _open(self) -> Any:
+            descriptor = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.fchmod(descriptor, 0o600)
+            return os.fdopen(descriptor, "a", encoding=self.encoding, errors=self.errors)
+
     path = log_path()
     try:
-        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        make_private_dirs(path.parent)
+        handler = PrivateRotatingFileHandler(
             path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
     except OSError:

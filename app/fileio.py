@@ -6,6 +6,7 @@ import contextlib
 import errno
 import importlib.util
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -33,6 +34,33 @@ def describe_os_error(path: Path, error: OSError) -> str:
     return f"cannot write {path}: {advice}"
 
 
+def refuse_unwritable_target(path: Path) -> None:
+    """Raise FileWriteError when `path` exists and is not a writable regular file.
+
+    A rename would replace a device, a pipe or a socket with a plain file (as root, even
+    /dev/null), and a read-only file that its owner protected; both are refused by name.
+    """
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as error:
+        if isinstance(error, OSError):
+            raise FileWriteError(describe_os_error(path, error)) from error
+        raise FileWriteError(f"cannot write {path!r}: not a usable file name") from error
+    if stat.S_ISDIR(found.st_mode):
+        raise FileWriteError(describe_os_error(path, IsADirectoryError(errno.EISDIR, "")))
+    if not stat.S_ISREG(found.st_mode):
+        raise FileWriteError(
+            f"cannot write {path}: it is a device, pipe or socket, not a file; choose a file name"
+        )
+    if not found.st_mode & 0o222:
+        raise FileWriteError(
+            f"cannot write {path}: the file is read-only; choose another name or make it "
+            "writable first"
+        )
+
+
 def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write `data` to `path` whole; on failure raise FileWriteError and leave no file.
 
@@ -40,8 +68,7 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
     (never leave part of it), which suits records and caches that are only an aid.
     """
     path = Path(path)
-    if path.is_dir():
-        raise FileWriteError(describe_os_error(path, IsADirectoryError(errno.EISDIR, "")))
+    refuse_unwritable_target(path)
     temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(
@@ -60,6 +87,42 @@ def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def sqlite_read_only_uri(path: Path, *, untouched: bool = False) -> str:
+    """A SQLite URI that opens `path` read-only (the path escaped, whatever it holds).
+
+    `untouched` adds `immutable=1` when the file has no WAL files beside it: SQLite then
+    reads the file alone and creates no "-wal" or "-shm" file (a damaged or foreign file
+    is left exactly as it was). With WAL files present their content is read as usual.
+    """
+    uri = f"{path.absolute().as_uri()}?mode=ro"
+    if untouched and not any(
+        path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-shm", "-journal")
+    ):
+        uri += "&immutable=1"
+    return uri
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create `folder` and every missing folder above it readable by the owner alone (0700).
+
+    `Path.mkdir(parents=True, mode=...)` gives the mode to the last folder only; the data
+    folder above a log, cache or backups folder must not be left open to other users.
+    """
+    missing: list[Path] = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(path, 0o700)  # the mode given to mkdir is reduced by the umask
 
 
 def fsync_folder(folder: Path) -> None:

@@ -974,7 +974,10 @@ class _BatchWorker:
 def _batch_worker_start(settings: Settings, database_url: str) -> None:
     import signal
 
+    # Ctrl+C and SIGTERM go to the whole process group; the parent decides: no summary is
+    # started after them and the ones being written are finished (no partial file).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _BatchWorker.service = WorkupService.open(settings, database_url, auto_upgrade=False)
 
 

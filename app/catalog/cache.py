@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.fileio import FileWriteError, write_atomically
+from app.fileio import FileWriteError, make_private_dirs, write_atomically
 
 FORMAT = "1"
 """Part of every entry's name: raised if the stored form of a document ever changes."""
@@ -56,7 +56,7 @@ class ParsedCache:
         if json.loads(data) != document:
             return
         try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(entry.parent)
             write_atomically(entry, data, durable=False)  # a lost entry is parsed again
         except (OSError, FileWriteError):
             return

@@ -26,7 +26,13 @@ from typing import Any, NamedTuple
 from sqlalchemy.engine import make_url
 
 from app.domain.backups import AUTOMATIC_REASONS, REASONS, Retention, to_keep
-from app.fileio import fsync_folder
+from app.fileio import (
+    FileWriteError,
+    fsync_folder,
+    make_private_dirs,
+    refuse_unwritable_target,
+    sqlite_read_only_uri,
+)
 from app.storage.errors import DatabaseUnavailableError, StorageError
 from app.storage.revisions import REVISIONS
 from app.storage.urls import shown_url
@@ -82,7 +88,7 @@ def _new_name(folder: Path, made_at: datetime, reason: str, suffix: str) -> Path
 
 def _prepare_folder(folder: Path) -> None:
     try:
-        folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+        make_private_dirs(folder)
     except OSError as error:
         raise BackupError(
             f"{folder}: cannot create the backups folder ({error.strerror}); choose another "
@@ -158,11 +164,11 @@ def backup_sqlite(
     _prepare_folder(folder)
     if target is None:
         target = _new_name(folder, now, reason, SQLITE_SUFFIX)
-    elif target.exists() and not target.is_file():
-        raise BackupError(f"{target}: not a regular file; choose another file name")
+    else:
+        _writable_target(target)
     part = folder / f".{target.name}.part"
     try:
-        source_connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=10)
+        source_connection = sqlite3.connect(sqlite_read_only_uri(source), uri=True, timeout=10)
     except sqlite3.Error as error:
         raise BackupError(f"{source}: cannot read the database to back it up ({error})") from error
     try:
@@ -221,6 +227,13 @@ def backup_sqlite(
     finally:
         with contextlib.suppress(OSError):
             part.unlink()
+
+
+def _writable_target(target: Path) -> None:
+    try:
+        refuse_unwritable_target(target)
+    except FileWriteError as error:
+        raise BackupError(str(error)) from error
 
 
 def read_backups(folder: Path) -> list[BackupInfo]:
@@ -288,7 +301,9 @@ def check_backup_file(path: Path) -> _Contents:
     if not path.is_file():
         raise BackupError(f"{path}: no backup file here")
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        connection = sqlite3.connect(
+            sqlite_read_only_uri(path, untouched=True), uri=True, timeout=5
+        )
     except sqlite3.Error as error:
         raise BackupError(f"{path}: cannot open the backup ({error})") from error
     try:
@@ -368,7 +383,9 @@ def _alone_by_journal_mode(live: Path) -> None:
 def _live_contents(live: Path) -> _Contents | None:
     """What the live file holds, read without changing it; None when it cannot be read."""
     try:
-        connection = sqlite3.connect(f"file:{live}?mode=ro", uri=True, timeout=1)
+        connection = sqlite3.connect(
+            sqlite_read_only_uri(live, untouched=True), uri=True, timeout=1
+        )
     except sqlite3.Error:
         return None
     try:
@@ -456,7 +473,7 @@ def _replace_with(backup: Path, live: Path) -> None:
     """Copy `backup` over `live` atomically (a temporary file in the same folder, renamed)."""
     part = live.with_name(f".{live.name}.restore.part")
     try:
-        live.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        make_private_dirs(live.parent)
         shutil.copyfile(backup, part)
         os.chmod(part, 0o600)
         _fsync_file(part)
@@ -507,9 +524,10 @@ def backup_server(url: str, out: Path, label: str) -> Path:
     """`pg_dump` (custom format) of the server database into `out`, written atomically and
     checked (pg_restore reads its table of contents)."""
     uri, environment = _libpq(url)
+    _writable_target(out)
     part = out.with_name(f".{out.name}.part")
     try:
-        out.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        make_private_dirs(out.parent)
         _run_tool(
             ["pg_dump", "--format=custom", "--no-owner", f"--file={part}", f"--dbname={uri}"],
             environment,

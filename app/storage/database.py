@@ -21,6 +21,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.fileio import make_private_dirs, sqlite_read_only_uri
 from app.storage.errors import (
     DatabaseCorruptError,
     DatabaseUnavailableError,
@@ -105,7 +106,9 @@ def _preflight_sqlite(path: Path, full_check: bool = True) -> str | None:
             f"{path}: the database file cannot be read; check its permissions"
         )
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        connection = sqlite3.connect(
+            sqlite_read_only_uri(path, untouched=True), uri=True, timeout=5
+        )
     except sqlite3.Error as error:
         raise DatabaseUnavailableError(f"{path}: cannot open the database ({error})") from error
     try:
@@ -146,7 +149,7 @@ def _create_sqlite_file(path: Path, create_dirs: bool) -> None:
                 "another database location"
             )
         try:
-            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+            make_private_dirs(path.parent)
         except OSError as error:
             raise DatabaseUnavailableError(
                 f"{path}: cannot create the folder {path.parent} ({error.strerror})"
@@ -207,6 +210,7 @@ def open_database(
         raise DatabaseUnavailableError(_not_a_url_message(url)) from error
     if path is not None:
         path = path.expanduser().absolute()
+        _usable_path(path)
         url = parsed.set(database=str(path)).render_as_string(hide_password=False)
         if path.exists():
             if path.is_dir():
@@ -264,6 +268,23 @@ def open_database(
         check_record=check_record if path is not None else None,
         checked_at=checked_at,
     )
+
+
+def _usable_path(path: Path) -> None:
+    """Refuse a database path the system cannot use (a NUL byte, too long a name)."""
+    text = str(path)
+    if "\0" in text:
+        raise DatabaseUnavailableError(
+            "the database path holds a NUL character (%00 in a URL); check the path"
+        )
+    try:
+        path.exists()
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise DatabaseUnavailableError(
+            f"{text[:80]}{'…' if len(text) > 80 else ''}: not a usable database path "
+            f"({reason}); check the path"
+        ) from error
 
 
 def _not_a_url_message(url: str) -> str:

@@ -10,7 +10,7 @@ import json
 import time
 from pathlib import Path
 
-from app.fileio import FileWriteError, write_atomically
+from app.fileio import FileWriteError, make_private_dirs, write_atomically
 
 # A file unchanged since this application last closed it skips the full check at opening,
 # unless its last full check is older than this (seconds).
@@ -65,7 +65,7 @@ def record_closed_file(path: Path, record: Path, checked_at: float) -> None:
         if identity is None:
             record.unlink(missing_ok=True)
             return
-        record.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(record.parent)
         data = {"file": str(path), "identity": identity, "checked_at": checked_at}
         write_atomically(record, json.dumps(data).encode("utf-8"), durable=False)
     except (OSError, FileWriteError):

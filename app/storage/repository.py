@@ -702,10 +702,10 @@ class Repository:
         if day is not None:
             patients.append(select(PatientRow.id).where(PatientRow.birth_date == day))
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            conditions.append(
-                (EncounterRow.created_at >= start)
-                & (EncounterRow.created_at < start + timedelta(days=1))
-            )
+            created_that_day = EncounterRow.created_at >= start
+            if day < date.max:  # the last day of the calendar has no next day
+                created_that_day &= EncounterRow.created_at < start + timedelta(days=1)
+            conditions.append(created_that_day)
         if text.isdigit() and len(text) < 10:
             conditions.append(EncounterRow.id == int(text))
         matching = union(*patients)
