@@ -596,12 +596,29 @@ class WorkupService:
 
     @_translated
     def summary_pdf(
-        self, encounter_id: int, language: str | None = None, paper: str | None = None
+        self,
+        encounter_id: int,
+        language: str | None = None,
+        paper: str | None = None,
+        *,
+        patient_copy: bool = False,
+        instructions: bool = True,
     ) -> bytes:
-        """The PDF summary of an encounter (with the patient's instruction pages)."""
+        """The PDF summary of an encounter (with the patient's instruction pages unless
+        `instructions` is false), or with `patient_copy` the patient's copy: orders and
+        instruction pages only."""
         encounter = self.encounter(encounter_id)
         workflow = self.encounter_workflow(encounter_id)
-        return _summary_pdf(self.settings, self._clock, encounter, workflow, language, paper)
+        return _summary_pdf(
+            self.settings,
+            self._clock,
+            encounter,
+            workflow,
+            language,
+            paper,
+            patient_copy=patient_copy,
+            instructions=instructions,
+        )
 
     def page_images(self, data: bytes, dpi: int = 300) -> list[bytes]:
         """The pages of a PDF made here as PNG images, for printing exactly those pages."""
@@ -679,11 +696,13 @@ def _summary_pdf(
     workflow: Workflow,
     language: str | None,
     paper: str | None,
+    *,
+    patient_copy: bool = False,
+    instructions: bool = True,
 ) -> bytes:
-    """The PDF summary of `encounter` (with the patient's instruction pages)."""
+    """The PDF summary of `encounter`, or its patient copy (see `WorkupService.summary_pdf`)."""
     from app.report import ReportError, summary_pdf
 
-    include = encounter.answers.get("export_instructions", True) is not False
     try:
         return summary_pdf(
             workflow,
@@ -692,7 +711,8 @@ def _summary_pdf(
             _language(language or encounter.language),
             clock(),
             paper=_paper_size(settings, paper),
-            include_instructions=bool(include),
+            include_instructions=instructions,
+            patient_copy=patient_copy,
         )
     except ReportError as error:
         raise ServiceError(str(error)) from error
@@ -724,6 +744,8 @@ def export_summary_pdf(
     paper: str | None = None,
     *,
     clock: Clock | None = None,
+    patient_copy: bool = False,
+    instructions: bool = True,
 ) -> bytes:
     """The PDF summary of one encounter, the same as `WorkupService.summary_pdf` makes.
 
@@ -745,10 +767,21 @@ def export_summary_pdf(
             pass
         else:
             now: Clock = clock or (lambda: datetime.now(UTC))
-            return _summary_pdf(settings, now, encounter, workflow, language, paper)
+            return _summary_pdf(
+                settings,
+                now,
+                encounter,
+                workflow,
+                language,
+                paper,
+                patient_copy=patient_copy,
+                instructions=instructions,
+            )
     service = WorkupService.open(settings, url, clock=clock)
     try:
-        return service.summary_pdf(encounter_id, language, paper)
+        return service.summary_pdf(
+            encounter_id, language, paper, patient_copy=patient_copy, instructions=instructions
+        )
     finally:
         service.close()
 

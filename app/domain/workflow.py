@@ -108,6 +108,33 @@ class Condition(NamedTuple):
     values: tuple[str | bool, ...]
 
 
+class InstructionBlock(NamedTuple):
+    """A part of a patient instruction text, printed only while every condition holds."""
+
+    text: LocalizedText
+    when: tuple[Condition, ...] = ()
+
+
+class Instructions(NamedTuple):
+    """A patient instruction text (key under [instructions]) made of conditional blocks.
+
+    `heading` names what the page is for ("Referral" instead of "Preparation and
+    collection"); None prints the standard heading.
+    """
+
+    key: str
+    blocks: tuple[InstructionBlock, ...]
+    heading: LocalizedText | None = None
+
+
+class InstructionChoice(NamedTuple):
+    """One alternative of an order's instructions: used when its conditions hold and no
+    earlier alternative's did."""
+
+    instructions: Instructions
+    when: tuple[Condition, ...] = ()
+
+
 class Item(NamedTuple):
     """One question, finding or order of a workflow."""
 
@@ -129,7 +156,7 @@ class Item(NamedTuple):
     parent: str | None = None
     codes: tuple[Code, ...] = ()
     code_status: CodeStatus = CodeStatus.NONE
-    instructions: LocalizedText | None = None
+    instructions: tuple[InstructionChoice, ...] = ()
 
     @property
     def is_order(self) -> bool:

@@ -32,7 +32,7 @@ from app.domain.encounter import (
     section_completion,
 )
 from app.domain.errors import AnswerError, DomainError
-from app.domain.instructions import fill_instructions
+from app.domain.instructions import order_instructions_preview
 from app.domain.values import AnswerValue, validate_answer
 from app.domain.workflow import Item, Section, Workflow
 from app.gui.autosave import AutoSaver
@@ -387,10 +387,12 @@ class WorkupView(QWidget):
         answers, orders = self._shown_values()
         for widget in self._fields.values():
             widget.setVisible(is_visible(workflow, widget.item, answers, orders))
-            instructions = widget.item.instructions
-            if isinstance(widget, OrderField) and instructions is not None:
-                text = instructions.get(self.language)
-                widget.set_instructions(fill_instructions(text, workflow, answers, self.language))
+            if isinstance(widget, OrderField) and widget.item.instructions:
+                widget.set_instructions(
+                    order_instructions_preview(
+                        workflow, widget.item, answers, orders, self.language
+                    )
+                )
         self.sections.set_completion(
             [
                 section_completion(workflow, section, answers, orders)

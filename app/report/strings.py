@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
-        "summary_title": "Workup summary",
+        "summary_title": "Ejaculatory disorder workup",
+        "patient_copy_title": "Ejaculatory disorder workup: patient copy",
         "sheet_title": "Workup sheet",
         "version": "version {version}",
         "patient": "Patient",
@@ -72,7 +73,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "November December",
     },
     "ru": {
-        "summary_title": "Сводка обследования",
+        "summary_title": "Обследование при нарушениях эякуляции",
+        "patient_copy_title": "Обследование при нарушениях эякуляции: экземпляр пациента",
         "sheet_title": "Лист обследования",
         "version": "версия {version}",
         "patient": "Пациент",

@@ -225,10 +225,11 @@ class _Renderer:
         flow: list[Flow] = [*self.header()]
         flow += self.people()
         flow += self.orders()
-        flow += self.not_ordered()
-        flow += self.recorded()
-        flow += self.signatures()
-        if include_instructions:
+        if not self.data.patient_copy:
+            flow += self.not_ordered()
+            flow += self.recorded()
+            flow += self.signatures()
+        if include_instructions or self.data.patient_copy:
             for page in self.data.instructions:
                 flow.append(NewPage())
                 flow += self.instruction_page(page)
@@ -454,7 +455,7 @@ class _Renderer:
         fields = [
             Field(labels["patient"], page.patient_name),
             Field(labels["date"], page.date),
-            Field(labels["instructions_for"], page.order_label),
+            Field(page.heading, page.order_label),
         ]
         flow.append(self.fields_table(fields, INSTRUCTION_FIELD))
         flow.append(Rule(1, INK, space_before=6, space_after=8))
@@ -531,8 +532,11 @@ def summary_pdf(
     paper: str = "A4",
     include_instructions: bool = True,
     *,
+    patient_copy: bool = False,
     fonts_dir: Path | None = None,
 ) -> bytes:
-    """Build the summary data of `encounter` and render it."""
-    data = build_summary_data(workflow, encounter, clinic, language, generated_at)
+    """Build the summary data of `encounter` (or of its patient copy) and render it."""
+    data = build_summary_data(
+        workflow, encounter, clinic, language, generated_at, patient_copy=patient_copy
+    )
     return render_summary(data, paper, include_instructions, fonts_dir=fonts_dir)

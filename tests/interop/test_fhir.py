@@ -734,7 +734,7 @@ def test_one_service_request_per_ordered_or_done_elsewhere_order(
             assert request.occurrenceDateTime == state.date
         notes = [note.text for note in request.note or []]
         assert notes == ([state.note] if state.note else [])
-        assert bool(request.patientInstruction) == (ordered and item.instructions is not None)
+        assert bool(request.patientInstruction) == (ordered and bool(item.instructions))
 
 
 def test_verified_codes_reach_the_service_requests(bundle: Bundle) -> None:
@@ -772,8 +772,9 @@ def test_order_details_and_text_order(
 
 def test_patient_instruction_fills_placeholders(encounter: Encounter, workflow: Workflow) -> None:
     item = workflow.item("peu_order")
-    assert item.instructions is not None
-    assert "{item:peu_pre_void}" in item.instructions.en
+    (choice,) = item.instructions
+    source = choice.instructions.blocks[0].text
+    assert "{item:peu_pre_void}" in source.en
 
     def instruction(answers: dict[str, AnswerValue], language: str) -> str:
         changed = replace(encounter, answers=answers, language=language)
@@ -794,8 +795,8 @@ def test_patient_instruction_fills_placeholders(encounter: Encounter, workflow: 
     assert "as your laboratory instructs" in instruction(without, "en")
     russian = instruction(without, "ru")
     assert "по указанию лаборатории" in russian
-    assert item.instructions.ru is not None
-    assert russian.startswith(item.instructions.ru.strip()[:20])
+    assert source.ru is not None
+    assert russian.startswith(source.ru.strip()[:20])
 
 
 def test_declined_and_not_indicated_orders_have_no_service_request(
