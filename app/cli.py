@@ -253,7 +253,9 @@ def _cmd_export(context: _Context) -> int:
             EXIT_USAGE,
         )
     if args.no_instructions and args.all:
-        raise CommandError("workup export: --no-instructions goes with one ENCOUNTER_ID", EXIT_USAGE)
+        raise CommandError(
+            "workup export: --no-instructions goes with one ENCOUNTER_ID", EXIT_USAGE
+        )
     if not args.all:
         data = services.export_summary_pdf(
             context.settings,

@@ -60,7 +60,7 @@ def test_workflows_list_shows_the_shipped_workflow() -> None:
     assert code == 0, err
     (line,) = out.splitlines()
     workflow_id, version, title, source = line.split("\t")
-    assert (workflow_id, version) == (WORKFLOW_ID, "1")
+    assert (workflow_id, version) == (WORKFLOW_ID, "2")
     assert title.startswith("Retrograde ejaculation")
     assert source.endswith("retrograde_ejaculation.toml")
 
@@ -161,7 +161,7 @@ def test_fhir_export_and_questionnaire(db: str, encounter_id: int, tmp_path: Pat
     code, _, err = _run("fhir", "questionnaire", WORKFLOW_ID, "--out", str(questionnaire_path))
     assert code == 0, err
     questionnaire = json.loads(questionnaire_path.read_text(encoding="utf-8"))
-    assert (questionnaire["resourceType"], questionnaire["version"]) == ("Questionnaire", "1")
+    assert (questionnaire["resourceType"], questionnaire["version"]) == ("Questionnaire", "2")
     R4Questionnaire(questionnaire, strict=True)
     code, _, err = _run("fhir", "questionnaire", "nope", "--out", str(tmp_path / "q.json"))
     _assert_one_line_error(code, err)

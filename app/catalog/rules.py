@@ -55,6 +55,7 @@ TOP_KEYS = frozenset(
         "lists",
         "codes",
         "instructions",
+        "page_note",
         "sections",
     }
 )
@@ -85,7 +86,7 @@ OPTION_KEYS = frozenset({"value", "en", "ru"})
 CODE_KEYS = frozenset({"system", "code", "display", "source"})
 CONDITION_KEYS = frozenset({"item", "equals", "any_of"})
 INSTRUCTION_KEYS = frozenset({"en", "ru", "heading", "blocks"})
-BLOCK_KEYS = frozenset({"en", "ru", "when"})
+BLOCK_KEYS = frozenset({"en", "ru", "when", "when_any"})
 CHOICE_KEYS = frozenset({"key", "when"})
 ORDER_KINDS = frozenset({ItemKind.CHECK, ItemKind.TEXT})
 ORDER_STATES: tuple[str, ...] = tuple(status.value for status in OrderStatus)
@@ -246,6 +247,8 @@ class _BlockDraft:
     where: Path
     raw_when: object = None
     when: tuple[Condition, ...] = ()
+    raw_when_any: object = None
+    when_any: tuple[Condition, ...] = ()
 
 
 @dataclass(eq=False)
@@ -383,6 +386,7 @@ class _Checker:
         self.read_lists(data.get("lists", {}))
         self.read_codes(data.get("codes", {}))
         self.read_instructions(data.get("instructions", {}))
+        page_note = self.read_page_note(data.get("page_note"))
         self.read_sections(data.get("sections"))
         self.check_references()
         self.check_unused()
@@ -401,6 +405,7 @@ class _Checker:
             title=title,
             sections=tuple(self.build_section(section) for section in self.sections),
             description=description,
+            page_note=self.build_instructions(page_note) if page_note else None,
             content_hash=hashlib.sha256(self.text.encode("utf-8")).hexdigest(),
             source_text=self.text,
         )
@@ -532,6 +537,23 @@ class _Checker:
         for key, entry in raw.items():
             self.instructions[key] = self.read_instruction(key, entry)
 
+    def read_page_note(self, raw: object) -> str | None:
+        """`page_note`: the key of the instructions printed at the end of every page."""
+        if raw is None:
+            return None
+        if not isinstance(raw, str):
+            self.error("workflow", ("page_note",), "page_note must name a key under [instructions]")
+            return None
+        if raw not in self.instructions:
+            self.error(
+                "workflow",
+                ("page_note",),
+                f"page_note '{raw}' is not in the instructions list",
+            )
+            return None
+        self.used_instructions.add(raw)
+        return raw if self.instructions[raw] is not None else None
+
     def read_instruction(self, key: str, entry: object) -> _InstructionDraft | None:
         """One instruction text: `{ en, ru }`, or `heading` and `[[...blocks]]`."""
         subject = f"instructions {key}"
@@ -566,7 +588,9 @@ class _Checker:
             for name in block:
                 if name not in BLOCK_KEYS:
                     self.error(
-                        subject, (*block_where, name), f"unknown key {_show(name)} in block {index + 1}"
+                        subject,
+                        (*block_where, name),
+                        f"unknown key {_show(name)} in block {index + 1}",
                     )
             text = self.localized(
                 {name: value for name, value in block.items() if name in LANGUAGES},
@@ -575,7 +599,9 @@ class _Checker:
                 f"text of block {index + 1}",
             )
             if text is not None:
-                blocks.append(_BlockDraft(text, block_where, block.get("when")))
+                blocks.append(
+                    _BlockDraft(text, block_where, block.get("when"), (), block.get("when_any"))
+                )
         if len(self.problems) > before:
             return None
         return _InstructionDraft(key, where, blocks, heading)
@@ -883,7 +909,9 @@ class _Checker:
         if key is None:
             self.error(draft.subject, where, f"{name} has no key")
         elif not isinstance(key, str):
-            self.error(draft.subject, (*where, "key"), f"{name} must name a key under [instructions]")
+            self.error(
+                draft.subject, (*where, "key"), f"{name} must name a key under [instructions]"
+            )
         elif key not in self.instructions:
             self.error(
                 draft.subject,
@@ -914,6 +942,10 @@ class _Checker:
             for block in instruction.blocks:
                 if block.raw_when is not None:
                     block.when = self.read_when(block.raw_when, subject, block.where)
+                if block.raw_when_any is not None:
+                    block.when_any = self.read_when(
+                        block.raw_when_any, subject, block.where, "when_any"
+                    )
                 text = block.text
                 for language in LANGUAGES:
                     for target in PLACEHOLDER.findall(
@@ -926,20 +958,22 @@ class _Checker:
                                 f"placeholder {{item:{target}}} names no item",
                             )
 
-    def read_when(self, raw: object, subject: str, where: Path) -> tuple[Condition, ...]:
-        """`when`: one condition table or a list of them (all must hold)."""
-        when_where: Path = (*where, "when")
+    def read_when(
+        self, raw: object, subject: str, where: Path, name: str = "when"
+    ) -> tuple[Condition, ...]:
+        """`when` (or `when_any`): one condition table or a list of them."""
+        when_where: Path = (*where, name)
         if isinstance(raw, dict):
-            found = self.read_condition(raw, subject, when_where, "when", None)
+            found = self.read_condition(raw, subject, when_where, name, None)
             return (found,) if found is not None else ()
         if not isinstance(raw, list) or not raw or not all(isinstance(c, dict) for c in raw):
             self.error(
-                subject, when_where, f"when must be {_CONDITION_TABLE}, or a list of such tables"
+                subject, when_where, f"{name} must be {_CONDITION_TABLE}, or a list of such tables"
             )
             return ()
         conditions: list[Condition] = []
         for index, entry in enumerate(raw):
-            found = self.read_condition(entry, subject, (*when_where, index), "when", None)
+            found = self.read_condition(entry, subject, (*when_where, index), name, None)
             if found is not None:
                 conditions.append(found)
         return tuple(conditions)
@@ -1117,7 +1151,10 @@ class _Checker:
             assert draft is not None
             built = Instructions(
                 key,
-                tuple(InstructionBlock(block.text, block.when) for block in draft.blocks),
+                tuple(
+                    InstructionBlock(block.text, block.when, block.when_any)
+                    for block in draft.blocks
+                ),
                 draft.heading,
             )
             self.built_instructions[key] = built

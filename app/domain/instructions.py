@@ -9,7 +9,14 @@ from typing import NamedTuple
 
 from app.domain.encounter import OrderState, OrderStatus, condition_value, is_visible
 from app.domain.values import AnswerValue, display_value, is_empty
-from app.domain.workflow import Condition, Instructions, Item, LocalizedText, Workflow
+from app.domain.workflow import (
+    Condition,
+    InstructionBlock,
+    Instructions,
+    Item,
+    LocalizedText,
+    Workflow,
+)
 
 PLACEHOLDER = re.compile(r"\{item:([^{}\s]+)\}")
 """`{item:ITEM_ID}` inside an instruction text."""
@@ -77,9 +84,35 @@ def instruction_text(
     parts = [
         block.text.get(language).strip("\n")
         for block in instructions.blocks
-        if conditions_hold(workflow, block.when, answers, orders)
+        if block_applies(workflow, block, answers, orders)
     ]
     return fill_instructions(number_steps("\n".join(parts)), workflow, answers, language)
+
+
+def block_applies(
+    workflow: Workflow,
+    block: InstructionBlock,
+    answers: Mapping[str, AnswerValue | None],
+    orders: Mapping[str, OrderState],
+) -> bool:
+    """Whether `block` is printed: all of `when` holds and, if given, one of `when_any`."""
+    if not conditions_hold(workflow, block.when, answers, orders):
+        return False
+    return not block.when_any or any(
+        conditions_hold(workflow, (condition,), answers, orders) for condition in block.when_any
+    )
+
+
+def page_note_text(
+    workflow: Workflow,
+    answers: Mapping[str, AnswerValue | None],
+    orders: Mapping[str, OrderState],
+    language: str,
+) -> str:
+    """The workflow's note for the end of every instruction page, as far as it applies."""
+    if workflow.page_note is None:
+        return ""
+    return instruction_text(workflow, workflow.page_note, answers, orders, language).strip()
 
 
 def patient_instructions(

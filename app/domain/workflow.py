@@ -109,10 +109,12 @@ class Condition(NamedTuple):
 
 
 class InstructionBlock(NamedTuple):
-    """A part of a patient instruction text, printed only while every condition holds."""
+    """A part of a patient instruction text, printed only while every condition of `when`
+    holds and, when `when_any` lists conditions, at least one of them holds."""
 
     text: LocalizedText
     when: tuple[Condition, ...] = ()
+    when_any: tuple[Condition, ...] = ()
 
 
 class Instructions(NamedTuple):
@@ -197,6 +199,7 @@ class Workflow:
     sections: tuple[Section, ...]
     schema_version: int = SCHEMA_VERSION
     description: LocalizedText | None = None
+    page_note: Instructions | None = None
     content_hash: str = ""
     source_text: str = ""
     _index: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)

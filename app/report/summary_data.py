@@ -13,7 +13,7 @@ from app.domain.encounter import (
     OrderStatus,
     is_visible,
 )
-from app.domain.instructions import patient_instructions
+from app.domain.instructions import page_note_text, patient_instructions
 from app.domain.values import AnswerValue, display_value, is_empty
 from app.domain.workflow import Item, ItemKind, Role, Workflow
 from app.report.strings import strings_for
@@ -151,6 +151,21 @@ def visit_date(workflow: Workflow, encounter: Encounter) -> date:
             except ValueError:
                 pass
     return encounter.created_at.date()
+
+
+def _follow_up(
+    workflow: Workflow, encounter: Encounter, language: str, labels: Mapping[str, str]
+) -> tuple[Field, ...]:
+    """The follow-up visit date (item `follow_up_date`), when one is recorded."""
+    if not workflow.has_item("follow_up_date"):
+        return ()
+    value = encounter.answers.get("follow_up_date")
+    if not isinstance(value, str):
+        return ()
+    try:
+        return (Field(labels["follow_up"], format_date(date.fromisoformat(value), language)),)
+    except ValueError:
+        return ()
 
 
 def _status_text(status: EncounterStatus, labels: Mapping[str, str]) -> str:
@@ -299,14 +314,15 @@ def _instruction_pages(
     """One page per distinct instruction text, listing every order that prints it, in
     the order of each page's first order."""
     pages: dict[tuple[str, str], InstructionPage] = {}
+    note = page_note_text(workflow, encounter.answers, encounter.orders, language)
     for item, entry in ordered:
-        found = patient_instructions(
-            workflow, item, encounter.answers, encounter.orders, language
-        )
+        found = patient_instructions(workflow, item, encounter.answers, encounter.orders, language)
         if found is None or not found.text.strip():
             continue
         text = clean(found.text.strip())
         key = (found.instructions.key, text)
+        if note:
+            text = f"{text}\n\n{clean(note)}"
         page = pages.get(key)
         label = _page_order_label(entry)
         if page is None:
@@ -321,7 +337,9 @@ def _instruction_pages(
                 text=text,
             )
         else:
-            dates = page.date if entry.date in page.date.split(", ") else f"{page.date}, {entry.date}"
+            dates = (
+                page.date if entry.date in page.date.split(", ") else f"{page.date}, {entry.date}"
+            )
             pages[key] = page._replace(
                 item_ids=(*page.item_ids, item.id),
                 order_labels=(*page.order_labels, label),
@@ -364,9 +382,7 @@ def build_summary_data(
         (orders if state.status in _ORDERED else not_ordered).append(entry)
         if state.status is OrderStatus.ORDERED:
             ordered.append((item, entry))
-    instructions = _instruction_pages(
-        workflow, encounter, ordered, language, labels, patient_name
-    )
+    instructions = _instruction_pages(workflow, encounter, ordered, language, labels, patient_name)
 
     clinician = encounter.clinician
     if not clinician.strip() and workflow.has_item("visit_clinician"):
@@ -391,6 +407,7 @@ def build_summary_data(
             Field(labels["visit_date"], format_date(visit, language)),
             Field(labels["clinician"], one_line(clinician)),
             Field(labels["status"], _status_text(encounter.status, labels)),
+            *_follow_up(workflow, encounter, language, labels),
         ),
         is_draft=is_draft,
         draft_mark=labels["draft_mark"] if is_draft else "",
