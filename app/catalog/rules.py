@@ -566,8 +566,8 @@ class _Checker:
         if "heading" in entry:
             heading = self.localized(entry["heading"], subject, (*where, "heading"), "heading")
         if "blocks" not in entry:
-            text = {name: value for name, value in entry.items() if name in LANGUAGES}
-            draft = self.plain_instruction(key, text, subject, where)
+            texts = {name: value for name, value in entry.items() if name in LANGUAGES}
+            draft = self.plain_instruction(key, texts, subject, where)
             if draft is not None:
                 draft.heading = heading
             return draft if len(self.problems) == before else None
@@ -902,9 +902,11 @@ class _Checker:
     ) -> None:
         """One alternative of an order's instructions (`index` None: a plain key)."""
         name = "instructions" if index is None else f"instructions alternative {index + 1}"
-        for key in raw:
-            if key not in CHOICE_KEYS:
-                self.error(draft.subject, (*where, key), f"unknown key {_show(key)} in {name}")
+        for entry_key in raw:
+            if entry_key not in CHOICE_KEYS:
+                self.error(
+                    draft.subject, (*where, entry_key), f"unknown key {_show(entry_key)} in {name}"
+                )
         key = raw.get("key")
         if key is None:
             self.error(draft.subject, where, f"{name} has no key")
