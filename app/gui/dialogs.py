@@ -16,6 +16,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -410,7 +411,8 @@ class AboutDialog(QDialog):
 
 
 class ExportPdfDialog(QDialog):
-    """The language and paper of a summary PDF, chosen before the file name."""
+    """The document (summary or patient copy), language, paper and whether the patient
+    instruction pages are included, chosen before the file name."""
 
     def __init__(self, language: str, paper: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -425,13 +427,22 @@ class ExportPdfDialog(QDialog):
         self.language_combo.setCurrentIndex(max(self.language_combo.findData(language), 0))
         self.paper_combo = QComboBox(self)
         fill_paper_sizes(self.paper_combo, paper)
+        self.document_combo = QComboBox(self)
+        self.document_combo.addItem(self.tr("Summary for the clinical record"), False)
+        self.document_combo.addItem(self.tr("Patient copy (orders and instructions only)"), True)
+        self.instructions_check = QCheckBox(self.tr("Include patient instructions"), self)
+        self.instructions_check.setChecked(True)
         for text, widget in (
+            (self.tr("Document"), self.document_combo),
             (self.tr("Language of the PDF"), self.language_combo),
             (self.tr("Paper size"), self.paper_combo),
         ):
             widget.setAccessibleName(text)
             form.addRow(text, widget)
+        self.instructions_check.setAccessibleName(self.instructions_check.text())
+        form.addRow("", self.instructions_check)
         layout.addLayout(form)
+        self.document_combo.currentIndexChanged.connect(self._on_document_combo_changed)
         self.choose_button = add_hint_and_buttons(
             self,
             layout,
@@ -441,6 +452,22 @@ class ExportPdfDialog(QDialog):
             ),
             self.tr("Choose file…"),
         )
+
+    @Slot(int)
+    def _on_document_combo_changed(self, _index: int) -> None:
+        # a patient copy is its orders and instruction pages: the pages are always in it
+        copy = self.patient_copy()
+        self.instructions_check.setEnabled(not copy)
+        if copy:
+            self.instructions_check.setChecked(True)
+
+    def patient_copy(self) -> bool:
+        """Whether the patient copy was chosen instead of the summary."""
+        return bool(self.document_combo.currentData())
+
+    def instructions(self) -> bool:
+        """Whether the patient instruction pages go into the PDF."""
+        return self.patient_copy() or self.instructions_check.isChecked()
 
     def language(self) -> str:
         """The language chosen for the PDF."""

@@ -93,7 +93,7 @@ YNU_LABELS: dict[str, LocalizedText] = {
 ORDER_STATUS_LABELS: dict[OrderStatus, LocalizedText] = {
     OrderStatus.ORDERED: LocalizedText("Ordered", "Назначено"),
     OrderStatus.DONE_ELSEWHERE: LocalizedText("Done elsewhere", "Выполнено в другом месте"),
-    OrderStatus.NOT_INDICATED: LocalizedText("Not indicated", "Не показано"),
+    OrderStatus.NOT_INDICATED: LocalizedText("Not indicated", "Нет показаний"),
     OrderStatus.DECLINED: LocalizedText("Declined", "Отказ пациента"),
 }
 

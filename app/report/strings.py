@@ -102,7 +102,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_note": "Примечание",
         "order_ordered": "Назначено",
         "order_done_elsewhere": "Выполнено в другом месте",
-        "order_not_indicated": "Не показано",
+        "order_not_indicated": "Нет показаний",
         "order_declined": "Отказ пациента",
         "note_for_performer": "Примечание для исполнителя",
         "date_not_recorded": "дата не указана",
@@ -125,8 +125,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "instructions_for": "Подготовка и сбор материала",
         "date": "Дата",
         "page_of": "стр. {page} из {pages}",
-        "footer_encounter": "Приём {uid}, ревизия {revision}",
-        "footer_generated": "Создано {time}",
+        "footer_encounter": "Приём {uid}, редакция {revision}",
+        "footer_generated": "Сформировано {time}",
         "yes": "Да",
         "no": "Нет",
         "unknown": "Неизвестно",
@@ -135,8 +135,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "note": "Примечание",
         "optional_section": "необязательный раздел",
         "sheet_instructions": (
-            "Отметьте один вариант, если не подходят несколько; "
-            "если вопрос не задавался, оставьте его пустым."
+            "В каждом вопросе отметьте один вариант (или несколько, если вопрос это "
+            "допускает); если вопрос не задавался, оставьте его без отметки."
         ),
         "months": "января февраля марта апреля мая июня июля августа сентября октября "
         "ноября декабря",

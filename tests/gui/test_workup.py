@@ -417,5 +417,5 @@ def test_order_instructions_show_the_chosen_variant(
     index = variant.combo.findData("leave_some")
     variant.combo.setCurrentIndex(index)
     variant.combo.activated.emit(index)
-    qtbot.waitUntil(lambda: "leave some in the bladder" in label.text())
+    qtbot.waitUntil(lambda: "leave a little urine in the bladder" in label.text())
     assert "as your laboratory instructs" not in label.text()
