@@ -1,3 +1,5 @@
+# mypy: disable-error-code="no-untyped-call"
+# (pytest-qt adds QtBot.keyClick, mouseClick, ... at run time, without annotations)
 """Export PDF: the summary or the patient copy, with or without the instruction pages."""
 
 from __future__ import annotations
