@@ -97,8 +97,8 @@ def test_a_version_1_encounter_prints_its_version_1_labels_and_instructions(
     for pdf in (after, copy):
         text = _text(pdf)
         for expected in V1_TEXTS:
-            if pdf is copy and expected == "LOINC 2345-7":
-                continue
+            if pdf is copy and ("LOINC" in expected or "Measurement" in expected):
+                continue  # the patient copy prints no codes
             assert expected in text, expected
         for newer in V2_TEXTS:
             assert newer not in text, newer
