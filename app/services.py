@@ -22,7 +22,9 @@ from app.domain.encounter import (
     OrderStatus,
     Patient,
     SectionCompletion,
+    data_entry_prompts,
     missing_required,
+    orders_without_decision,
     section_completion,
 )
 from app.domain.errors import AnswerError, DomainError, fill_template
@@ -484,6 +486,24 @@ class WorkupService:
         """Required items not answered yet, in document order."""
         workflow = self.encounter_workflow(encounter.id or 0)
         return missing_required(workflow, encounter.answers, encounter.orders)
+
+    def review_notes(self, encounter: Encounter) -> list[tuple[Section, Item, str]]:
+        """What is worth a look before signing, without stopping it: orders with no decision
+        ("no_decision"), then the data-entry prompts ("details_empty": Yes chosen but no
+        details; "date_missing": done elsewhere without a date), in document order."""
+        workflow = self.encounter_workflow(encounter.id or 0)
+        notes = [
+            (section, item, "no_decision")
+            for section, item in orders_without_decision(
+                workflow, encounter.answers, encounter.orders
+            )
+        ]
+        notes += [
+            (workflow.section_of(item.id), item, kind)
+            for item, kind in data_entry_prompts(workflow, encounter.answers, encounter.orders)
+        ]
+        position = {item.id: index for index, item in enumerate(workflow.items())}
+        return sorted(notes, key=lambda note: position[note[1].id])
 
     @_translated
     def finalize(self, encounter_id: int, signed_by: str) -> Encounter:

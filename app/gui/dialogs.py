@@ -246,7 +246,8 @@ class NewWorkupDialog(QDialog):
 
 
 class ReviewDialog(QDialog):
-    """Required items still missing; choosing one jumps to it."""
+    """Required items still missing, then orders with no decision and data-entry prompts
+    (which do not stop signing); choosing one jumps to it."""
 
     item_chosen = Signal(str)
     finalize_requested = Signal()
@@ -257,8 +258,10 @@ class ReviewDialog(QDialog):
         language: str,
         sign_text: str,
         parent: QWidget | None = None,
+        notes: list[tuple[Section, Item, str]] | None = None,
     ) -> None:
         super().__init__(parent)
+        notes = notes or []
         self.setWindowTitle(self.tr("Review before signing"))
         self.setMinimumSize(520, 360)
         layout = QVBoxLayout(self)
@@ -266,7 +269,7 @@ class ReviewDialog(QDialog):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.model = MissingItemsModel(language, self)
-        self.model.set_entries(entries)
+        self.model.set_entries(entries, notes)
         self.view = QListView(self)
         self.view.setModel(self.model)
         self.view.setAccessibleName(self.tr("Required items not answered"))
@@ -278,17 +281,26 @@ class ReviewDialog(QDialog):
         buttons.addWidget(self.finalize_button)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
-        if entries:
-            self.summary.setText(
+        parts = [
+            self.tr(
+                "%n required item(s) are not answered yet. Choose one to go to it.",
+                "",
+                len(entries),
+            )
+            if entries
+            else self.tr("Every required item is answered.")
+        ]
+        if notes:
+            parts.append(
                 self.tr(
-                    "%n required item(s) are not answered yet. Choose one to go to it.",
+                    "%n more item(s) to look at: orders with no decision and entries to "
+                    "complete. They do not stop signing.",
                     "",
-                    len(entries),
+                    len(notes),
                 )
             )
-        else:
-            self.summary.setText(self.tr("Every required item is answered."))
-            self.view.setVisible(False)
+        self.summary.setText(" ".join(parts))
+        self.view.setVisible(bool(entries or notes))
         self.finalize_button.setEnabled(not entries)
         self.view.activated.connect(self._on_view_activated)
         self.view.clicked.connect(self._on_view_activated)

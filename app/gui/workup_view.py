@@ -628,6 +628,7 @@ class WorkupView(QWidget):
         try:
             encounter = self._service.encounter(encounter.id or 0)
             missing = self._service.missing_required(encounter)
+            notes = self._service.review_notes(encounter)
         except ServiceError as error:
             show_service_error(self, self.tr("Review"), error)
             return None
@@ -636,7 +637,7 @@ class WorkupView(QWidget):
             if encounter.status is EncounterStatus.AMENDING
             else self.tr("Finalize…")
         )
-        dialog = ReviewDialog(missing, self.language, sign_text, self)
+        dialog = ReviewDialog(missing, self.language, sign_text, self, notes)
         dialog.item_chosen.connect(self._on_review_item_chosen)
         dialog.finalize_requested.connect(self._on_review_finalize_requested)
         dialog.finished.connect(dialog.deleteLater)

@@ -509,6 +509,21 @@ Choose No to keep the window open and try again.</source>
     </message>
 </context>
 <context>
+    <name>MissingItemsModel</name>
+    <message>
+        <source>Yes chosen, details empty</source>
+        <translation>выбрано «Да», подробности не указаны</translation>
+    </message>
+    <message>
+        <source>done elsewhere, no date</source>
+        <translation>выполнено в другом месте, дата не указана</translation>
+    </message>
+    <message>
+        <source>no decision yet</source>
+        <translation>решение не принято</translation>
+    </message>
+</context>
+<context>
     <name>NewWorkupDialog</name>
     <message>
         <source>%1 (version %2)</source>
@@ -724,6 +739,14 @@ Choose No to keep the window open and try again.</source>
 </context>
 <context>
     <name>ReviewDialog</name>
+    <message numerus="yes">
+        <source>%n more item(s) to look at: orders with no decision and entries to complete. They do not stop signing.</source>
+        <translation>
+            <numerusform>Ещё %n пункт стоит проверить: назначения без решения и незаполненные поля. Подписанию это не мешает.</numerusform>
+            <numerusform>Ещё %n пункта стоит проверить: назначения без решения и незаполненные поля. Подписанию это не мешает.</numerusform>
+            <numerusform>Ещё %n пунктов стоит проверить: назначения без решения и незаполненные поля. Подписанию это не мешает.</numerusform>
+        </translation>
+    </message>
     <message numerus="yes">
         <source>%n required item(s) are not answered yet. Choose one to go to it.</source>
         <translation>
