@@ -80,6 +80,7 @@ ITEM_KEYS = frozenset(
         "codes",
         "code_status",
         "instructions",
+        "lines",
     }
 )
 OPTION_KEYS = frozenset({"value", "en", "ru"})
@@ -92,6 +93,8 @@ ORDER_KINDS = frozenset({ItemKind.CHECK, ItemKind.TEXT})
 ORDER_STATES: tuple[str, ...] = tuple(status.value for status in OrderStatus)
 NUMBER_KEYS = ("unit", "min", "max", "decimals")
 DATE_KINDS = frozenset({ItemKind.DATE, ItemKind.DATETIME})
+MAX_LINES = 10
+"""Most writing lines a text item may ask for on the blank sheet."""
 
 _ID_RULE = "use lower case letters, digits and _, starting with a letter"
 _VALUE_RULE = "use lower case letters, digits and _"
@@ -227,6 +230,7 @@ class _ItemDraft:
     codes: tuple[Code, ...] = ()
     code_status: CodeStatus | None = None
     choices: list[_ChoiceDraft] = field(default_factory=list)
+    lines: int | None = None
 
 
 @dataclass(eq=False)
@@ -708,7 +712,22 @@ class _Checker:
         self.read_parent(raw, draft)
         self.read_item_codes(raw, draft)
         self.read_item_instructions(raw, draft)
+        self.read_lines(raw, draft)
         draft.show_when = raw.get("show_when")
+
+    def read_lines(self, raw: dict[str, Any], draft: _ItemDraft) -> None:
+        is_text = draft.kind is None or draft.kind is ItemKind.TEXT
+        if not self.only_for(raw, "lines", draft, is_text, "text items"):
+            return
+        value = raw["lines"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LINES:
+            self.error(
+                draft.subject,
+                (*draft.where, "lines"),
+                f"lines must be a whole number from 1 to {MAX_LINES}, not {_show(value)}",
+            )
+            return
+        draft.lines = value
 
     def read_enum(
         self, raw: dict[str, Any], key: str, enum: type[_E], subject: str, where: Path
@@ -1193,4 +1212,5 @@ class _Checker:
                 InstructionChoice(self.build_instructions(choice.key), choice.when)
                 for choice in draft.choices
             ),
+            lines=draft.lines,
         )

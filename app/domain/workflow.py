@@ -159,6 +159,8 @@ class Item(NamedTuple):
     codes: tuple[Code, ...] = ()
     code_status: CodeStatus = CodeStatus.NONE
     instructions: tuple[InstructionChoice, ...] = ()
+    lines: int | None = None
+    """Writing lines of a text item on the blank sheet (None: the sheet's default)."""
 
     @property
     def is_order(self) -> bool:

@@ -9,6 +9,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary_title": "Ejaculatory disorder workup",
         "patient_copy_title": "Ejaculatory disorder workup: patient copy",
         "sheet_title": "Workup sheet",
+        "clinician_signature": "Clinician's signature",
         "version": "version {version}",
         "patient": "Patient",
         "name": "Name",
@@ -62,13 +63,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "yes": "Yes",
         "no": "No",
         "unknown": "Unknown",
+        "unknown_short": "N/K",
         "details": "Details",
         "specify": "Specify",
         "note": "Note",
         "optional_section": "optional",
         "sheet_instructions": (
             "Tick one box per question unless several options apply; "
-            "leave a question blank when it was not asked."
+            "leave a question blank when it was not asked. N/K: not known."
         ),
         "months": "January February March April May June July August September October "
         "November December",
@@ -77,6 +79,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "summary_title": "Обследование при нарушениях эякуляции",
         "patient_copy_title": "Обследование при нарушениях эякуляции: экземпляр пациента",
         "sheet_title": "Лист обследования",
+        "clinician_signature": "Подпись врача",
         "version": "версия {version}",
         "patient": "Пациент",
         "name": "ФИО",
@@ -130,13 +133,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "yes": "Да",
         "no": "Нет",
         "unknown": "Неизвестно",
+        "unknown_short": "Н/д",
         "details": "Подробности",
         "specify": "Уточнить",
         "note": "Примечание",
         "optional_section": "необязательный раздел",
         "sheet_instructions": (
             "В каждом вопросе отметьте один вариант (или несколько, если вопрос это "
-            "допускает); если вопрос не задавался, оставьте его без отметки."
+            "допускает); если вопрос не задавался, оставьте его без отметки. "
+            "Н/д — нет данных."
         ),
         "months": "января февраля марта апреля мая июня июля августа сентября октября "
         "ноября декабря",

@@ -61,6 +61,8 @@ RULES: dict[str, str] = {
     "decimals_negative": "22: item b: decimals must be a whole number, 0 or more, not -1",
     "partial_wrong_kind": "22: item b: 'partial' is only for date items",
     "allow_future_wrong_kind": "22: item b: 'allow_future' is only for date and datetime items",
+    "lines_on_non_text": "22: item b: 'lines' is only for text items",
+    "lines_out_of_range": "22: item b: lines must be a whole number from 1 to 10, not 0",
     # orders and their details
     "order_detail_without_parent": "20: item b: order_detail without parent",
     "parent_missing_item": "22: item b: parent 'zz' is not an item",
