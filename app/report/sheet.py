@@ -177,7 +177,7 @@ def build_sheet_data(workflow: Workflow, clinic: ClinicInfo, language: str) -> S
     """Collect and localize everything the blank sheet of `workflow` prints."""
     language = language if language in ("en", "ru") else "en"
     labels = strings_for(language)
-    sections = []
+    sections: list[SheetSection] = []
     order_choices = tuple(
         labels[f"order_{status}"]
         for status in ("ordered", "done_elsewhere", "not_indicated", "declined")
