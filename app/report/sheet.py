@@ -549,6 +549,8 @@ class _ItemBlock(Flowable):  # type: ignore[misc]  # reportlab is untyped
         self.item = item
         self.rows = rows
         self.fixed = rows is not None
+        # a grid's column captions stay with the first row under them
+        self.keepWithNext = item.kind in (SheetKind.ORDER_GRID, SheetKind.YNU_GRID)
 
     def _rows_for(self, width: float) -> list[_Row]:
         if self.rows is None or not self.fixed:
