@@ -34,14 +34,14 @@ from app.report.text import clean, one_line, wrap
 
 SIZE = 9.0
 """Every piece of text on the sheet is at least this size."""
-LEADING = 11.0
+LEADING = 10.5
 TITLE_SIZE = 15.0
 HEADING_SIZE = 10.0
 BOX = 7.5
 BOX_GAP = 3.0
 CHIP_GAP = 9.0
-WRITE_ROW = 16.0
-ITEM_GAP = 2.0
+WRITE_ROW = 15.0
+ITEM_GAP = 1.5
 INDENT = 10.0
 MARGIN_X: float = 12 * mm
 MARGIN_TOP: float = 8 * mm
@@ -388,6 +388,9 @@ class _Layout:
         if item.kind in (SheetKind.NUMBER, SheetKind.DATE, SheetKind.DATETIME):
             return self.labelled(item, x0, usable)
         if item.kind is SheetKind.YNU_DETAILS:
+            inline = self.details_inline(item, x0, usable)
+            if inline is not None:
+                return [inline]
             rows = self.labelled(item, x0, usable, trailer=self.ynu_boxes())
             return [*rows, self.writing(labels["details"] + ":", x0 + INDENT, usable - INDENT)]
         if item.kind is SheetKind.YNU_GRID:
@@ -416,6 +419,22 @@ class _Layout:
             rows.append(self.writing(labels["specify"] + ":", x0 + INDENT, usable - INDENT))
         rows.append(self.dated_note(x0 + INDENT, usable - INDENT))
         return rows
+
+    def details_inline(self, item: SheetItem, x0: float, width: float) -> _Row | None:
+        """A short question on one writing row: label, details line, then its boxes (None
+        when the label leaves too little room for the details)."""
+        trailer_width, trailer_ops = self.ynu_boxes()
+        start = x0 + width - trailer_width
+        prefix = self.data.labels["details"] + ":"
+        line_start = x0 + self.width(item.label) + 8 + self.width(prefix) + 4
+        if self.lines(item.label, width)[0] != item.label or start - 6 - line_start < 50:
+            return None
+        ops: list[Op] = [
+            ("text", x0, item.label, False),
+            ("text", line_start - self.width(prefix) - 4, prefix, False),
+            ("line", line_start, start - 6),
+        ]
+        return _Row(WRITE_ROW, ops + [shift(op, start) for op in trailer_ops])
 
     def ynu_step(self) -> float:
         """Distance between the Yes / No / not-known box columns (their captions fit)."""
@@ -592,7 +611,7 @@ class _SectionHeading(Flowable):  # type: ignore[misc]  # reportlab is untyped
         self.text = f"{code}  {title}" if code else title
         self.lines: list[str] = []
         self.keepWithNext = True
-        self.spaceBefore = 6
+        self.spaceBefore = 4
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         fonts = self.layout.fonts
