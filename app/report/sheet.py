@@ -388,9 +388,9 @@ class _Layout:
         if item.kind in (SheetKind.NUMBER, SheetKind.DATE, SheetKind.DATETIME):
             return self.labelled(item, x0, usable)
         if item.kind is SheetKind.YNU_DETAILS:
-            inline = self.details_inline(item, x0, usable)
-            if inline is not None:
-                return [inline]
+            one_row = self.details_inline(item, x0, usable)
+            if one_row is not None:
+                return [one_row]
             rows = self.labelled(item, x0, usable, trailer=self.ynu_boxes())
             return [*rows, self.writing(labels["details"] + ":", x0 + INDENT, usable - INDENT)]
         if item.kind is SheetKind.YNU_GRID:
