@@ -37,6 +37,7 @@ SIZE = 9.0
 LEADING = 10.5
 TITLE_SIZE = 15.0
 HEADING_SIZE = 10.0
+HEADING_LEADING = 12.0
 BOX = 7.5
 BOX_GAP = 3.0
 CHIP_GAP = 9.0
@@ -388,9 +389,9 @@ class _Layout:
         if item.kind in (SheetKind.NUMBER, SheetKind.DATE, SheetKind.DATETIME):
             return self.labelled(item, x0, usable)
         if item.kind is SheetKind.YNU_DETAILS:
-            one_row = self.details_inline(item, x0, usable)
-            if one_row is not None:
-                return [one_row]
+            inline = self.details_inline(item, x0, usable)
+            if inline is not None:
+                return inline
             rows = self.labelled(item, x0, usable, trailer=self.ynu_boxes())
             return [*rows, self.writing(labels["details"] + ":", x0 + INDENT, usable - INDENT)]
         if item.kind is SheetKind.YNU_GRID:
@@ -420,21 +421,24 @@ class _Layout:
         rows.append(self.dated_note(x0 + INDENT, usable - INDENT))
         return rows
 
-    def details_inline(self, item: SheetItem, x0: float, width: float) -> _Row | None:
-        """A short question on one writing row: label, details line, then its boxes (None
-        when the label leaves too little room for the details)."""
+    def details_inline(self, item: SheetItem, x0: float, width: float) -> list[_Row] | None:
+        """The question with its details line and boxes on the label's last row (None when
+        that row leaves too little room for the details)."""
         trailer_width, trailer_ops = self.ynu_boxes()
         start = x0 + width - trailer_width
         prefix = self.data.labels["details"] + ":"
-        line_start = x0 + self.width(item.label) + 8 + self.width(prefix) + 4
-        if self.lines(item.label, width)[0] != item.label or start - 6 - line_start < 50:
+        lines = self.lines(item.label, width - trailer_width - 10)
+        line_start = x0 + self.width(lines[-1]) + 8 + self.width(prefix) + 4
+        if start - 6 - line_start < 50:
             return None
+        rows = [_Row(LEADING, [("text", x0, line, False)]) for line in lines[:-1]]
         ops: list[Op] = [
-            ("text", x0, item.label, False),
+            ("text", x0, lines[-1], False),
             ("text", line_start - self.width(prefix) - 4, prefix, False),
             ("line", line_start, start - 6),
         ]
-        return _Row(WRITE_ROW, ops + [shift(op, start) for op in trailer_ops])
+        rows.append(_Row(WRITE_ROW, ops + [shift(op, start) for op in trailer_ops]))
+        return rows
 
     def ynu_step(self) -> float:
         """Distance between the Yes / No / not-known box columns (their captions fit)."""
@@ -495,7 +499,7 @@ class _Layout:
     def signature_rows(self, width: float) -> list[_Row]:
         """The clinician's signature line and the date cells, at the end of the sheet."""
         signature, date_label = self.data.signature_fields
-        rows = [_Row(WRITE_ROW), self.writing(signature + ":", 0.0, width)]
+        rows = [self.writing(signature + ":", 0.0, width)]
         ops: list[Op] = [("text", 0.0, date_label + ":", False)]
         x = self.width(date_label + ":") + 4
         for count, separator in ((2, "."), (2, "."), (4, "")):
@@ -621,7 +625,7 @@ class _SectionHeading(Flowable):  # type: ignore[misc]  # reportlab is untyped
             lambda s: fonts.width(s, HEADING_SIZE, True),
         )
         self.width = availWidth
-        self.height = len(self.lines) * 12.5 + 5 + 3
+        self.height = len(self.lines) * HEADING_LEADING + 4 + 3
         return self.width, self.height
 
     def draw(self) -> None:
@@ -632,10 +636,10 @@ class _SectionHeading(Flowable):  # type: ignore[misc]  # reportlab is untyped
         canvas.rect(0, 3, self.width, band, stroke=0, fill=1)
         canvas.setFillColor(colors.black)
         canvas.setFont(fonts.bold, HEADING_SIZE)
-        y = self.height - 2.5 - 9.5
+        y = self.height - 2.5 - 9.0
         for line in self.lines:
             canvas.drawString(4, y, line)
-            y -= 12.5
+            y -= HEADING_LEADING
 
 
 class _Note(Flowable):  # type: ignore[misc]  # reportlab is untyped

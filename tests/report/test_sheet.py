@@ -152,7 +152,8 @@ def test_shipped_workflow_sheet_is_compact_and_legible(language: str) -> None:
         pytest.skip("the shipped workflow cannot be loaded here")
     pdf = sheet_pdf(workflow, CLINIC, language)
     pages = pdf_pages(pdf)
-    assert len(pages) <= 5
+    # four A4 pages in English; the longer Russian labels need a fifth
+    assert len(pages) <= (4 if language == "en" else 5)
     assert min(_font_sizes(pdf)) >= 9
     payload = qr_payload(workflow)
     for number, page in enumerate(pages, start=1):
