@@ -102,6 +102,16 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="with --all: processes making PDFs (default: cores, at most 4)",
     )
+    parser.add_argument(
+        "--patient-copy",
+        action="store_true",
+        help="the patient's copy: orders and instruction pages only",
+    )
+    parser.add_argument(
+        "--no-instructions",
+        action="store_true",
+        help="leave out the patient instruction pages",
+    )
     _pdf_options(parser)
 
 
@@ -250,9 +260,27 @@ def _cmd_export(context: _Context) -> int:
         raise CommandError("workup export: --since goes with --all", EXIT_USAGE)
     if args.jobs and not args.all:
         raise CommandError("workup export: --jobs goes with --all", EXIT_USAGE)
+    if args.patient_copy and args.all:
+        raise CommandError("workup export: --patient-copy goes with one ENCOUNTER_ID", EXIT_USAGE)
+    if args.patient_copy and args.no_instructions:
+        raise CommandError(
+            "workup export: a patient copy always has its instruction pages; "
+            "leave out --no-instructions",
+            EXIT_USAGE,
+        )
+    if args.no_instructions and args.all:
+        raise CommandError(
+            "workup export: --no-instructions goes with one ENCOUNTER_ID", EXIT_USAGE
+        )
     if not args.all:
         data = services.export_summary_pdf(
-            context.settings, args.database_url, args.encounter_id, args.lang, args.paper
+            context.settings,
+            args.database_url,
+            args.encounter_id,
+            args.lang,
+            args.paper,
+            patient_copy=args.patient_copy,
+            instructions=not args.no_instructions,
         )
         services.write_file_atomically(args.out, data)
         print(args.out, file=context.out)

@@ -30,7 +30,9 @@ from app.domain.encounter import (
     OrderStatus,
     Patient,
     SectionCompletion,
+    data_entry_prompts,
     missing_required,
+    orders_without_decision,
     section_completion,
 )
 from app.domain.errors import AnswerError, DomainError, fill_template
@@ -669,6 +671,24 @@ class WorkupService:
         workflow = self.encounter_workflow(encounter.id or 0)
         return missing_required(workflow, encounter.answers, encounter.orders)
 
+    def review_notes(self, encounter: Encounter) -> list[tuple[Section, Item, str]]:
+        """What is worth a look before signing, without stopping it: orders with no decision
+        ("no_decision"), then the data-entry prompts ("details_empty": Yes chosen but no
+        details; "date_missing": done elsewhere without a date), in document order."""
+        workflow = self.encounter_workflow(encounter.id or 0)
+        notes = [
+            (section, item, "no_decision")
+            for section, item in orders_without_decision(
+                workflow, encounter.answers, encounter.orders
+            )
+        ]
+        notes += [
+            (workflow.section_of(item.id), item, kind)
+            for item, kind in data_entry_prompts(workflow, encounter.answers, encounter.orders)
+        ]
+        position = {item.id: index for index, item in enumerate(workflow.items())}
+        return sorted(notes, key=lambda note: position[note[1].id])
+
     @_translated
     def finalize(self, encounter_id: int, signed_by: str) -> Encounter:
         """Sign the encounter (or its open addendum); afterwards it is read-only."""
@@ -780,12 +800,29 @@ class WorkupService:
 
     @_translated
     def summary_pdf(
-        self, encounter_id: int, language: str | None = None, paper: str | None = None
+        self,
+        encounter_id: int,
+        language: str | None = None,
+        paper: str | None = None,
+        *,
+        patient_copy: bool = False,
+        instructions: bool = True,
     ) -> bytes:
-        """The PDF summary of an encounter (with the patient's instruction pages)."""
+        """The PDF summary of an encounter (with the patient's instruction pages unless
+        `instructions` is false), or with `patient_copy` the patient's copy: orders and
+        instruction pages only."""
         encounter = self.encounter(encounter_id)
         workflow = self.encounter_workflow(encounter_id)
-        return _summary_pdf(self.settings, self._clock, encounter, workflow, language, paper)
+        return _summary_pdf(
+            self.settings,
+            self._clock,
+            encounter,
+            workflow,
+            language,
+            paper,
+            patient_copy=patient_copy,
+            instructions=instructions,
+        )
 
     def page_images(self, data: bytes, dpi: int = 300) -> list[bytes]:
         """The pages of a PDF made here as PNG images, for printing exactly those pages."""
@@ -863,11 +900,13 @@ def _summary_pdf(
     workflow: Workflow,
     language: str | None,
     paper: str | None,
+    *,
+    patient_copy: bool = False,
+    instructions: bool = True,
 ) -> bytes:
-    """The PDF summary of `encounter` (with the patient's instruction pages)."""
+    """The PDF summary of `encounter`, or its patient copy (see `WorkupService.summary_pdf`)."""
     from app.report import ReportError, summary_pdf
 
-    include = encounter.answers.get("export_instructions", True) is not False
     try:
         return summary_pdf(
             workflow,
@@ -876,7 +915,8 @@ def _summary_pdf(
             _language(language or encounter.language),
             clock(),
             paper=_paper_size(settings, paper),
-            include_instructions=bool(include),
+            include_instructions=instructions,
+            patient_copy=patient_copy,
         )
     except ReportError as error:
         raise ServiceError(str(error)) from error
@@ -908,6 +948,8 @@ def export_summary_pdf(
     paper: str | None = None,
     *,
     clock: Clock | None = None,
+    patient_copy: bool = False,
+    instructions: bool = True,
 ) -> bytes:
     """The PDF summary of one encounter, the same as `WorkupService.summary_pdf` makes.
 
@@ -929,10 +971,21 @@ def export_summary_pdf(
             pass
         else:
             now: Clock = clock or (lambda: datetime.now(UTC))
-            return _summary_pdf(settings, now, encounter, workflow, language, paper)
+            return _summary_pdf(
+                settings,
+                now,
+                encounter,
+                workflow,
+                language,
+                paper,
+                patient_copy=patient_copy,
+                instructions=instructions,
+            )
     service = WorkupService.open(settings, url, clock=clock)
     try:
-        return service.summary_pdf(encounter_id, language, paper)
+        return service.summary_pdf(
+            encounter_id, language, paper, patient_copy=patient_copy, instructions=instructions
+        )
     finally:
         service.close()
 

@@ -19,6 +19,8 @@ from fhirclient.models.questionnaire import Questionnaire as R4Questionnaire
 from app import services
 from app.cli import run
 from app.config import Settings
+from app.domain.encounter import OrderState, OrderStatus
+from app.domain.values import YnuDetails
 from app.services import WorkupService
 from app.storage import HEAD_REVISION
 from tests.conftest import WORKFLOW_ID, FixedClock
@@ -60,7 +62,7 @@ def test_workflows_list_shows_the_shipped_workflow() -> None:
     assert code == 0, err
     (line,) = out.splitlines()
     workflow_id, version, title, source = line.split("\t")
-    assert (workflow_id, version) == (WORKFLOW_ID, "1")
+    assert (workflow_id, version) == (WORKFLOW_ID, "2")
     assert title.startswith("Retrograde ejaculation")
     assert source.endswith("retrograde_ejaculation.toml")
 
@@ -161,7 +163,7 @@ def test_fhir_export_and_questionnaire(db: str, encounter_id: int, tmp_path: Pat
     code, _, err = _run("fhir", "questionnaire", WORKFLOW_ID, "--out", str(questionnaire_path))
     assert code == 0, err
     questionnaire = json.loads(questionnaire_path.read_text(encoding="utf-8"))
-    assert (questionnaire["resourceType"], questionnaire["version"]) == ("Questionnaire", "1")
+    assert (questionnaire["resourceType"], questionnaire["version"]) == ("Questionnaire", "2")
     R4Questionnaire(questionnaire, strict=True)
     code, _, err = _run("fhir", "questionnaire", "nope", "--out", str(tmp_path / "q.json"))
     _assert_one_line_error(code, err)
@@ -417,3 +419,55 @@ def test_single_export_failures_give_the_same_one_line(
     _assert_one_line_error(code, err)
     assert "update the application" in err
     assert not Path(pdf).exists()
+
+
+def test_export_patient_copy_and_without_instructions(
+    db: str, encounter_id: int, tmp_path: Path
+) -> None:
+    service = WorkupService.open(Settings(), db)
+    try:
+        service.set_answer(encounter_id, "hx_sx_urinary", YnuDetails("yes", "nocturia"), "Dr")
+        service.set_order(encounter_id, "lab_cbc", OrderState(OrderStatus.ORDERED), "Dr")
+    finally:
+        service.close()
+
+    def export(*options: str) -> str:
+        out = tmp_path / f"export{len(options)}{'-'.join(options)}.pdf"
+        code, _, err = _run(
+            "--database-url", db, "export", str(encounter_id), "--out", str(out), *options
+        )
+        assert code == 0, err
+        return " ".join(
+            " ".join(page.extract_text() for page in pypdf.PdfReader(out).pages).split()
+        )
+
+    full = export()
+    copy = export("--patient-copy")
+    bare = export("--no-instructions")
+    assert "nocturia" in full
+    assert "Patient instructions" in full
+    assert "nocturia" not in copy
+    assert "dry orgasm" not in copy
+    assert "patient copy" in copy
+    assert "Patient instructions" in copy
+    assert "nocturia" in bare
+    assert "Patient instructions" not in bare
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--patient-copy", "--no-instructions"],
+        ["--all", "--patient-copy"],
+        ["--all", "--no-instructions"],
+    ],
+)
+def test_export_option_conflicts_are_one_line(
+    db: str, encounter_id: int, tmp_path: Path, options: list[str]
+) -> None:
+    target = [] if "--all" in options else [str(encounter_id)]
+    out = tmp_path / "x.pdf"
+    code, _, err = _run("--database-url", db, "export", *target, "--out", str(out), *options)
+    _assert_one_line_error(code, err)
+    assert code == 2
+    assert not out.exists()

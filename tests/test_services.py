@@ -320,6 +320,7 @@ def test_json_document_round_trip_between_databases(
         OrderState(OrderStatus.ORDERED, date(2026, 11, 21), "PEU"),
         CLINICIAN,
     )
+    service.set_answer(encounter_id, "peu_pre_void", "empty_fully", CLINICIAN)  # required
     service.finalize(encounter_id, CLINICIAN)
     document = service.export_document(encounter_id)
     other = WorkupService.open(

@@ -1,7 +1,9 @@
 """The shipped workflow holds exactly the items of the clinical content specification.
 
 The list below is the reference: every non-RESULT item id of clinical-content.md §2-§11,
-typed out in spec order. RESULT items (sa_res_*, peu_res_*) are not shipped yet.
+typed out in spec order, with the changes of clinical-review.md (version 2: section I
+follows section B, section J holds clinical items only, and the items marked below are
+added). RESULT items (sa_res_*, peu_res_*) are not shipped yet.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ EXPECTED_ITEM_IDS: list[str] = [
     "hx_med_antidepressant",
     "hx_med_antipsychotic",
     "hx_med_mood_stabiliser",
+    "hx_med_5ari",  # added in version 2 (clinical review)
+    "hx_med_opioid",  # added in version 2 (clinical review)
     "hx_med_other",
     "hx_med_temporal_link",
     # B4. Neurogenic factors
@@ -62,6 +66,7 @@ EXPECTED_ITEM_IDS: list[str] = [
     "hx_neuro_brain_tumour",
     "hx_neuro_degenerative",
     "hx_neuro_gbs",
+    "hx_neuro_head_injury",  # added in version 2 (clinical review)
     "hx_neuro_back_injury",
     "hx_neuro_nutritional",
     # B5. Anatomical / surgical factors
@@ -110,6 +115,12 @@ EXPECTED_ITEM_IDS: list[str] = [
     "fert_partner_age",
     "fert_partner_evaluated",
     "fert_prior_art",
+    # I. Semen leakage
+    "leak_when",
+    "leak_frequency",
+    "leak_after_abstinence",
+    "leak_new_medicine",
+    "leak_notes",
     # C. Physical examination
     "ex_genital_done",
     "ex_penis_meatus",
@@ -140,6 +151,9 @@ EXPECTED_ITEM_IDS: list[str] = [
     "lab_prolactin",
     "lab_shbg",
     "lab_other",
+    "lab_sti_pcr",  # added in version 2 (clinical review)
+    "lab_prostatic_secretion",  # added in version 2 (clinical review)
+    "lab_semen_culture",  # added in version 2 (clinical review)
     # E1. Semen analysis: order and order details
     "sa_order",
     "sa_scope",
@@ -163,6 +177,9 @@ EXPECTED_ITEM_IDS: list[str] = [
     "peu_lab_tests",
     # G. Optional instrumental investigations
     "inst_us_pelvic",
+    "inst_us_scrotal",  # added in version 2 (clinical review)
+    "inst_uroflowmetry",  # added in version 2 (clinical review)
+    "inst_pvr",  # added in version 2 (clinical review)
     "inst_trus",
     "inst_trus_dynamic",
     "inst_emg",
@@ -179,17 +196,10 @@ EXPECTED_ITEM_IDS: list[str] = [
     "ref_art",
     "ref_prescriber",
     "ref_other",
-    # I. Semen leakage
-    "leak_when",
-    "leak_frequency",
-    "leak_after_abstinence",
-    "leak_new_medicine",
-    "leak_notes",
-    # J. Notes and export
+    # J. Notes and follow-up
     "note_clinician",
     "note_order_reason",
-    "export_instructions",
-    "export_language",
+    "follow_up_date",  # added in version 2 (clinical review)
 ]
 
 # item id -> the codes (code values, in any order) it must carry, per spec §14.2.
@@ -197,7 +207,7 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "lab_cbc": {"58410-2"},
     "lab_urinalysis": {"24356-8"},
     "lab_urine_culture": {"630-4"},
-    "lab_glucose_fasting": {"14771-0", "2345-7"},
+    "lab_glucose_fasting": {"14771-0"},
     "lab_hba1c": {"4548-4"},
     "lab_psa": {"2857-1", "63476009"},
     "lab_testosterone": {"14913-8"},
@@ -211,6 +221,7 @@ EXPECTED_CODES: dict[str, set[str]] = {
     "peu_order": {"8248-7"},
     "inst_trus": {"22034001", "24884-9"},
     "inst_us_pelvic": {"24848001", "1381843006"},
+    "inst_us_scrotal": {"1220587009"},
     "ex_dre_done": {"410006001"},
 }
 
@@ -241,7 +252,7 @@ def items(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_reference_list_has_no_duplicates() -> None:
-    assert len(EXPECTED_ITEM_IDS) == len(set(EXPECTED_ITEM_IDS)) == 153
+    assert len(EXPECTED_ITEM_IDS) == len(set(EXPECTED_ITEM_IDS)) == 161
 
 
 def test_item_ids_match_the_specification_in_order(items: list[dict[str, Any]]) -> None:
@@ -266,19 +277,20 @@ def test_every_order_has_declared_instructions(
 ) -> None:
     declared = _as_dict(document.get("instructions", {}))
     orders = [item for item in items if item.get("role") == "order"]
-    assert len(orders) == 29
+    assert len(orders) == 35
     for item in orders:
-        key = item.get("instructions")
-        assert isinstance(key, str), item["id"]
-        assert key in declared, (item["id"], key)
-    for item in items:
-        if "instructions" in item:
-            assert item["instructions"] in declared, item["id"]
-    for key, texts in declared.items():
-        for language in ("en", "ru"):
-            text = _as_dict(texts).get(language)
-            assert isinstance(text, str), (key, language)
-            assert text.strip(), (key, language)
+        value = item.get("instructions")
+        keys = [value] if isinstance(value, str) else [c["key"] for c in _as_list(value)]
+        assert keys, item["id"]
+        for key in keys:
+            assert key in declared, (item["id"], key)
+    for key, entry in declared.items():
+        blocks = _as_dict(entry).get("blocks", [entry])
+        for block in _as_list(blocks):
+            for language in ("en", "ru"):
+                text = _as_dict(block).get(language)
+                assert isinstance(text, str), (key, language)
+                assert text.strip(), (key, language)
 
 
 def test_referenced_option_lists_and_codes_exist(

@@ -60,6 +60,9 @@ def main() -> int:
                 pdf_path = out / "demo-summary.pdf"
                 service.write_pdf(pdf_path, service.summary_pdf(encounter_id))
                 print(f"summary PDF: {pdf_path}")
+                copy_path = out / "demo-patient-copy.pdf"
+                service.write_pdf(copy_path, service.summary_pdf(encounter_id, patient_copy=True))
+                print(f"patient copy PDF: {copy_path}")
                 sheet_path = out / "demo-blank-sheet.pdf"
                 service.write_pdf(sheet_path, service.sheet_pdf("retrograde_ejaculation", "en"))
                 print(f"blank sheet PDF: {sheet_path}")

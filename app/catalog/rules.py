@@ -21,6 +21,9 @@ from app.domain.workflow import (
     Code,
     CodeStatus,
     Condition,
+    InstructionBlock,
+    InstructionChoice,
+    Instructions,
     Item,
     ItemKind,
     LocalizedText,
@@ -52,6 +55,7 @@ TOP_KEYS = frozenset(
         "lists",
         "codes",
         "instructions",
+        "page_note",
         "sections",
     }
 )
@@ -76,21 +80,28 @@ ITEM_KEYS = frozenset(
         "codes",
         "code_status",
         "instructions",
+        "lines",
     }
 )
 OPTION_KEYS = frozenset({"value", "en", "ru"})
 CODE_KEYS = frozenset({"system", "code", "display", "source"})
 CONDITION_KEYS = frozenset({"item", "equals", "any_of"})
+INSTRUCTION_KEYS = frozenset({"en", "ru", "heading", "blocks"})
+BLOCK_KEYS = frozenset({"en", "ru", "when", "when_any"})
+CHOICE_KEYS = frozenset({"key", "when"})
 ORDER_KINDS = frozenset({ItemKind.CHECK, ItemKind.TEXT})
 ORDER_STATES: tuple[str, ...] = tuple(status.value for status in OrderStatus)
 NUMBER_KEYS = ("unit", "min", "max", "decimals")
 DATE_KINDS = frozenset({ItemKind.DATE, ItemKind.DATETIME})
+MAX_LINES = 10
+"""Most writing lines a text item may ask for on the blank sheet."""
 
 _ID_RULE = "use lower case letters, digits and _, starting with a letter"
 _VALUE_RULE = "use lower case letters, digits and _"
 _E = TypeVar("_E", ItemKind, Role)
 _TEXT_TABLE = 'a table like { en = "...", ru = "..." }'
 _CONDITION_TABLE = 'a table like { item = "ID", equals = VALUE }'
+_CHOICE_TABLE = '{ key = "KEY", when = CONDITION }'
 
 
 @dataclass(frozen=True)
@@ -218,7 +229,59 @@ class _ItemDraft:
     parent: str | None = None
     codes: tuple[Code, ...] = ()
     code_status: CodeStatus | None = None
-    instructions: LocalizedText | None = None
+    choices: list[_ChoiceDraft] = field(default_factory=list)
+    lines: int | None = None
+
+
+class _ChoiceDraft:
+    """One alternative of an order's instructions, as read (a plain class: creating a
+    dataclass costs about a millisecond at import)."""
+
+    __slots__ = ("key", "raw_when", "when", "where")
+
+    def __init__(self, key: str, where: Path, raw_when: object = None) -> None:
+        self.key = key
+        self.where = where
+        self.raw_when = raw_when
+        self.when: tuple[Condition, ...] = ()
+
+
+class _BlockDraft:
+    """One block of an instruction text, as read."""
+
+    __slots__ = ("raw_when", "raw_when_any", "text", "when", "when_any", "where")
+
+    def __init__(
+        self,
+        text: LocalizedText,
+        where: Path,
+        raw_when: object = None,
+        raw_when_any: object = None,
+    ) -> None:
+        self.text = text
+        self.where = where
+        self.raw_when = raw_when
+        self.raw_when_any = raw_when_any
+        self.when: tuple[Condition, ...] = ()
+        self.when_any: tuple[Condition, ...] = ()
+
+
+class _InstructionDraft:
+    """An instruction text with its blocks, kept until every item has been read."""
+
+    __slots__ = ("blocks", "heading", "key", "where")
+
+    def __init__(
+        self,
+        key: str,
+        where: Path,
+        blocks: list[_BlockDraft],
+        heading: LocalizedText | None = None,
+    ) -> None:
+        self.key = key
+        self.where = where
+        self.blocks = blocks
+        self.heading = heading
 
 
 @dataclass
@@ -246,7 +309,8 @@ class _Checker:
         self.warnings: list[Problem] = []
         self.lists: dict[str, tuple[Option, ...] | None] = {}
         self.codes: dict[str, Code | None] = {}
-        self.instructions: dict[str, LocalizedText | None] = {}
+        self.instructions: dict[str, _InstructionDraft | None] = {}
+        self.built_instructions: dict[str, Instructions] = {}
         self.used_lists: set[str] = set()
         self.used_codes: set[str] = set()
         self.used_instructions: set[str] = set()
@@ -345,6 +409,7 @@ class _Checker:
         self.read_lists(data.get("lists", {}))
         self.read_codes(data.get("codes", {}))
         self.read_instructions(data.get("instructions", {}))
+        page_note = self.read_page_note(data.get("page_note"))
         self.read_sections(data.get("sections"))
         self.check_references()
         self.check_unused()
@@ -363,6 +428,7 @@ class _Checker:
             title=title,
             sections=tuple(self.build_section(section) for section in self.sections),
             description=description,
+            page_note=self.build_instructions(page_note) if page_note else None,
             content_hash=hashlib.sha256(self.text.encode("utf-8")).hexdigest(),
             source_text=self.text,
         )
@@ -492,9 +558,84 @@ class _Checker:
             )
             return
         for key, entry in raw.items():
-            self.instructions[key] = self.localized(
-                entry, f"instructions {key}", ("instructions", key), "text"
+            self.instructions[key] = self.read_instruction(key, entry)
+
+    def read_page_note(self, raw: object) -> str | None:
+        """`page_note`: the key of the instructions printed at the end of every page."""
+        if raw is None:
+            return None
+        if not isinstance(raw, str):
+            self.error("workflow", ("page_note",), "page_note must name a key under [instructions]")
+            return None
+        if raw not in self.instructions:
+            self.error(
+                "workflow",
+                ("page_note",),
+                f"page_note '{raw}' is not in the instructions list",
             )
+            return None
+        self.used_instructions.add(raw)
+        return raw if self.instructions[raw] is not None else None
+
+    def read_instruction(self, key: str, entry: object) -> _InstructionDraft | None:
+        """One instruction text: `{ en, ru }`, or `heading` and `[[...blocks]]`."""
+        subject = f"instructions {key}"
+        where: Path = ("instructions", key)
+        if not isinstance(entry, dict):
+            return self.plain_instruction(key, entry, subject, where)
+        before = len(self.problems)
+        self.unknown_keys(entry, INSTRUCTION_KEYS, subject, where)
+        heading = None
+        if "heading" in entry:
+            heading = self.localized(entry["heading"], subject, (*where, "heading"), "heading")
+        if "blocks" not in entry:
+            texts = {name: value for name, value in entry.items() if name in LANGUAGES}
+            draft = self.plain_instruction(key, texts, subject, where)
+            if draft is not None:
+                draft.heading = heading
+            return draft if len(self.problems) == before else None
+        if "en" in entry or "ru" in entry:
+            self.error(subject, where, "give either en and ru or blocks, not both")
+        raw_blocks = entry["blocks"]
+        blocks_where: Path = (*where, "blocks")
+        if not isinstance(raw_blocks, list) or not all(isinstance(b, dict) for b in raw_blocks):
+            self.error(
+                subject, blocks_where, f"blocks must be written as [[instructions.{key}.blocks]]"
+            )
+            return None
+        if not raw_blocks:
+            self.error(subject, blocks_where, "no blocks")
+        blocks: list[_BlockDraft] = []
+        for index, block in enumerate(raw_blocks):
+            block_where: Path = (*blocks_where, index)
+            for name in block:
+                if name not in BLOCK_KEYS:
+                    self.error(
+                        subject,
+                        (*block_where, name),
+                        f"unknown key {_show(name)} in block {index + 1}",
+                    )
+            text = self.localized(
+                {name: value for name, value in block.items() if name in LANGUAGES},
+                subject,
+                block_where,
+                f"text of block {index + 1}",
+            )
+            if text is not None:
+                blocks.append(
+                    _BlockDraft(text, block_where, block.get("when"), block.get("when_any"))
+                )
+        if len(self.problems) > before:
+            return None
+        return _InstructionDraft(key, where, blocks, heading)
+
+    def plain_instruction(
+        self, key: str, entry: object, subject: str, where: Path
+    ) -> _InstructionDraft | None:
+        text = self.localized(entry, subject, where, "text")
+        if text is None:
+            return None
+        return _InstructionDraft(key, where, [_BlockDraft(text, where)])
 
     # -- sections and items ------------------------------------------------------------
 
@@ -590,7 +731,22 @@ class _Checker:
         self.read_parent(raw, draft)
         self.read_item_codes(raw, draft)
         self.read_item_instructions(raw, draft)
+        self.read_lines(raw, draft)
         draft.show_when = raw.get("show_when")
+
+    def read_lines(self, raw: dict[str, Any], draft: _ItemDraft) -> None:
+        is_text = draft.kind is None or draft.kind is ItemKind.TEXT
+        if not self.only_for(raw, "lines", draft, is_text, "text items"):
+            return
+        value = raw["lines"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LINES:
+            self.error(
+                draft.subject,
+                (*draft.where, "lines"),
+                f"lines must be a whole number from 1 to {MAX_LINES}, not {_show(value)}",
+            )
+            return
+        draft.lines = value
 
     def read_enum(
         self, raw: dict[str, Any], key: str, enum: type[_E], subject: str, where: Path
@@ -755,17 +911,56 @@ class _Checker:
         is_order = draft.role is None or draft.role is Role.ORDER
         if not self.only_for(raw, "instructions", draft, is_order, "order items"):
             return
-        key = raw["instructions"]
+        value = raw["instructions"]
         where: Path = (*draft.where, "instructions")
-        if not isinstance(key, str):
-            self.error(draft.subject, where, "instructions must name a key under [instructions]")
+        if isinstance(value, str):
+            self.read_choice(draft, {"key": value}, where, None)
+            return
+        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+            self.error(
+                draft.subject,
+                where,
+                "instructions must name a key under [instructions] or list alternatives "
+                f"like {_CHOICE_TABLE}",
+            )
+            return
+        for index, choice in enumerate(value):
+            self.read_choice(draft, choice, (*where, index), index)
+        for index, choice in enumerate(value[:-1]):
+            if "when" not in choice:
+                self.error(
+                    draft.subject,
+                    (*where, index),
+                    f"instructions alternative {index + 1} has no when, so the ones after it "
+                    "are never used",
+                )
+
+    def read_choice(
+        self, draft: _ItemDraft, raw: dict[str, Any], where: Path, index: int | None
+    ) -> None:
+        """One alternative of an order's instructions (`index` None: a plain key)."""
+        name = "instructions" if index is None else f"instructions alternative {index + 1}"
+        for entry_key in raw:
+            if entry_key not in CHOICE_KEYS:
+                self.error(
+                    draft.subject, (*where, entry_key), f"unknown key {_show(entry_key)} in {name}"
+                )
+        key = raw.get("key")
+        if key is None:
+            self.error(draft.subject, where, f"{name} has no key")
+        elif not isinstance(key, str):
+            self.error(
+                draft.subject, (*where, "key"), f"{name} must name a key under [instructions]"
+            )
         elif key not in self.instructions:
             self.error(
-                draft.subject, where, f"instructions '{key}' are not in the instructions list"
+                draft.subject,
+                where if index is None else (*where, "key"),
+                f"instructions '{key}' are not in the instructions list",
             )
         else:
             self.used_instructions.add(key)
-            draft.instructions = self.instructions[key]
+            draft.choices.append(_ChoiceDraft(key, where, raw.get("when")))
 
     # -- references between items ----------------------------------------------------
 
@@ -776,18 +971,52 @@ class _Checker:
                 self.check_parent(draft)
             if draft.show_when is not None:
                 self.check_condition(draft)
+            for choice in draft.choices:
+                if choice.raw_when is not None:
+                    choice.when = self.read_when(choice.raw_when, draft.subject, choice.where)
         self.check_cycles(drafts)
-        for key, text in self.instructions.items():
-            if text is None:
+        for key, instruction in self.instructions.items():
+            if instruction is None:
                 continue
-            for language in LANGUAGES:
-                for target in PLACEHOLDER.findall(text.get(language) if text.has(language) else ""):
-                    if target not in self.items:
-                        self.error(
-                            f"instructions {key}",
-                            ("instructions", key, language),
-                            f"placeholder {{item:{target}}} names no item",
-                        )
+            subject = f"instructions {key}"
+            for block in instruction.blocks:
+                if block.raw_when is not None:
+                    block.when = self.read_when(block.raw_when, subject, block.where)
+                if block.raw_when_any is not None:
+                    block.when_any = self.read_when(
+                        block.raw_when_any, subject, block.where, "when_any"
+                    )
+                text = block.text
+                for language in LANGUAGES:
+                    for target in PLACEHOLDER.findall(
+                        text.get(language) if text.has(language) else ""
+                    ):
+                        if target not in self.items:
+                            self.error(
+                                subject,
+                                (*block.where, language),
+                                f"placeholder {{item:{target}}} names no item",
+                            )
+
+    def read_when(
+        self, raw: object, subject: str, where: Path, name: str = "when"
+    ) -> tuple[Condition, ...]:
+        """`when` (or `when_any`): one condition table or a list of them."""
+        when_where: Path = (*where, name)
+        if isinstance(raw, dict):
+            found = self.read_condition(raw, subject, when_where, name, None)
+            return (found,) if found is not None else ()
+        if not isinstance(raw, list) or not raw or not all(isinstance(c, dict) for c in raw):
+            self.error(
+                subject, when_where, f"{name} must be {_CONDITION_TABLE}, or a list of such tables"
+            )
+            return ()
+        conditions: list[Condition] = []
+        for index, entry in enumerate(raw):
+            found = self.read_condition(entry, subject, (*when_where, index), name, None)
+            if found is not None:
+                conditions.append(found)
+        return tuple(conditions)
 
     def check_parent(self, draft: _ItemDraft) -> None:
         assert draft.parent is not None
@@ -800,25 +1029,35 @@ class _Checker:
 
     def check_condition(self, draft: _ItemDraft) -> None:
         raw = draft.show_when
-        subject = draft.subject
         where: Path = (*draft.where, "show_when")
         if not isinstance(raw, dict):
-            self.error(subject, where, f"show_when must be {_CONDITION_TABLE}")
+            self.error(draft.subject, where, f"show_when must be {_CONDITION_TABLE}")
             return
+        draft.condition = self.read_condition(raw, draft.subject, where, "show_when", draft)
+
+    def read_condition(
+        self,
+        raw: dict[str, Any],
+        subject: str,
+        where: Path,
+        name: str,
+        own: _ItemDraft | None,
+    ) -> Condition | None:
+        """A condition table under key `name`; `own` is the item it shows, if any."""
         before = len(self.problems)
         for key in raw:
             if key not in CONDITION_KEYS:
-                self.error(subject, (*where, key), f"unknown key {_show(key)} in show_when")
+                self.error(subject, (*where, key), f"unknown key {_show(key)} in {name}")
         target_id = raw.get("item")
         if target_id is None:
-            self.error(subject, where, "show_when without item")
+            self.error(subject, where, f"{name} without item")
         elif not isinstance(target_id, str):
-            self.error(subject, (*where, "item"), "show_when item must be an item id")
+            self.error(subject, (*where, "item"), f"{name} item must be an item id")
             target_id = None
         values: list[object] = []
         value_where: list[Path] = []
         if ("equals" in raw) == ("any_of" in raw):
-            self.error(subject, where, "show_when needs exactly one of equals and any_of")
+            self.error(subject, where, f"{name} needs exactly one of equals and any_of")
         elif isinstance(raw.get("equals"), list):
             self.error(
                 subject, (*where, "equals"), "equals takes one value; use any_of for several"
@@ -831,15 +1070,15 @@ class _Checker:
         else:
             self.error(subject, (*where, "any_of"), "any_of must be a non-empty list")
         if target_id is None:
-            return
+            return None
         target = self.items.get(target_id)
         item_where: Path = (*where, "item")
         if target is None:
             self.error(subject, item_where, f"condition on missing item '{target_id}'")
-            return
-        if target is draft or target_id == draft.id:
+            return None
+        if own is not None and (target is own or target_id == own.id):
             self.error(subject, item_where, "condition on itself")
-            return
+            return None
         allowed = self.condition_values(target, subject, item_where)
         if allowed is not None:
             for value, place in zip(values, value_where, strict=True):
@@ -849,9 +1088,10 @@ class _Checker:
                         place,
                         f"condition value {_show(value)} is impossible for item {target_id}",
                     )
-        if len(self.problems) == before:
-            fitting = tuple(value for value in values if isinstance(value, (str, bool)))
-            draft.condition = Condition(target_id, fitting)
+        if len(self.problems) > before:
+            return None
+        fitting = tuple(value for value in values if isinstance(value, (str, bool)))
+        return Condition(target_id, fitting)
 
     def condition_values(
         self, target: _ItemDraft, subject: str, where: Path
@@ -944,8 +1184,23 @@ class _Checker:
             note=section.note,
         )
 
-    @staticmethod
-    def build_item(draft: _ItemDraft) -> Item:
+    def build_instructions(self, key: str) -> Instructions:
+        built = self.built_instructions.get(key)
+        if built is None:
+            draft = self.instructions[key]
+            assert draft is not None
+            built = Instructions(
+                key,
+                tuple(
+                    InstructionBlock(block.text, block.when, block.when_any)
+                    for block in draft.blocks
+                ),
+                draft.heading,
+            )
+            self.built_instructions[key] = built
+        return built
+
+    def build_item(self, draft: _ItemDraft) -> Item:
         assert draft.id is not None
         assert draft.kind is not None
         assert draft.role is not None
@@ -972,5 +1227,9 @@ class _Checker:
             parent=draft.parent,
             codes=draft.codes,
             code_status=status,
-            instructions=draft.instructions,
+            instructions=tuple(
+                InstructionChoice(self.build_instructions(choice.key), choice.when)
+                for choice in draft.choices
+            ),
+            lines=draft.lines,
         )

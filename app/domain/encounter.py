@@ -191,6 +191,18 @@ def missing_required(
     ]
 
 
+def orders_without_decision(
+    workflow: Workflow, answers: Mapping[str, AnswerValue], orders: Mapping[str, OrderState]
+) -> list[tuple[Section, Item]]:
+    """Shown order items with no state yet (neither ordered nor marked otherwise)."""
+    return [
+        (section, item)
+        for section in workflow.sections
+        for item in section.items
+        if item.is_order and item.id not in orders and is_visible(workflow, item, answers, orders)
+    ]
+
+
 def data_entry_prompts(
     workflow: Workflow, answers: Mapping[str, AnswerValue], orders: Mapping[str, OrderState]
 ) -> list[tuple[Item, str]]:

@@ -108,6 +108,35 @@ class Condition(NamedTuple):
     values: tuple[str | bool, ...]
 
 
+class InstructionBlock(NamedTuple):
+    """A part of a patient instruction text, printed only while every condition of `when`
+    holds and, when `when_any` lists conditions, at least one of them holds."""
+
+    text: LocalizedText
+    when: tuple[Condition, ...] = ()
+    when_any: tuple[Condition, ...] = ()
+
+
+class Instructions(NamedTuple):
+    """A patient instruction text (key under [instructions]) made of conditional blocks.
+
+    `heading` names what the page is for ("Referral" instead of "Preparation and
+    collection"); None prints the standard heading.
+    """
+
+    key: str
+    blocks: tuple[InstructionBlock, ...]
+    heading: LocalizedText | None = None
+
+
+class InstructionChoice(NamedTuple):
+    """One alternative of an order's instructions: used when its conditions hold and no
+    earlier alternative's did."""
+
+    instructions: Instructions
+    when: tuple[Condition, ...] = ()
+
+
 class Item(NamedTuple):
     """One question, finding or order of a workflow."""
 
@@ -129,7 +158,9 @@ class Item(NamedTuple):
     parent: str | None = None
     codes: tuple[Code, ...] = ()
     code_status: CodeStatus = CodeStatus.NONE
-    instructions: LocalizedText | None = None
+    instructions: tuple[InstructionChoice, ...] = ()
+    lines: int | None = None
+    """Writing lines of a text item on the blank sheet (None: the sheet's default)."""
 
     @property
     def is_order(self) -> bool:
@@ -170,6 +201,7 @@ class Workflow:
     sections: tuple[Section, ...]
     schema_version: int = SCHEMA_VERSION
     description: LocalizedText | None = None
+    page_note: Instructions | None = None
     content_hash: str = ""
     source_text: str = ""
     _index: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)

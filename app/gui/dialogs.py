@@ -16,6 +16,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -246,7 +247,8 @@ class NewWorkupDialog(QDialog):
 
 
 class ReviewDialog(QDialog):
-    """Required items still missing; choosing one jumps to it."""
+    """Required items still missing, then orders with no decision and data-entry prompts
+    (which do not stop signing); choosing one jumps to it."""
 
     item_chosen = Signal(str)
     finalize_requested = Signal()
@@ -257,8 +259,10 @@ class ReviewDialog(QDialog):
         language: str,
         sign_text: str,
         parent: QWidget | None = None,
+        notes: list[tuple[Section, Item, str]] | None = None,
     ) -> None:
         super().__init__(parent)
+        notes = notes or []
         self.setWindowTitle(self.tr("Review before signing"))
         self.setMinimumSize(520, 360)
         layout = QVBoxLayout(self)
@@ -266,7 +270,7 @@ class ReviewDialog(QDialog):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.model = MissingItemsModel(language, self)
-        self.model.set_entries(entries)
+        self.model.set_entries(entries, notes)
         self.view = QListView(self)
         self.view.setModel(self.model)
         self.view.setAccessibleName(self.tr("Required items not answered"))
@@ -278,17 +282,26 @@ class ReviewDialog(QDialog):
         buttons.addWidget(self.finalize_button)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
-        if entries:
-            self.summary.setText(
+        parts = [
+            self.tr(
+                "%n required item(s) are not answered yet. Choose one to go to it.",
+                "",
+                len(entries),
+            )
+            if entries
+            else self.tr("Every required item is answered.")
+        ]
+        if notes:
+            parts.append(
                 self.tr(
-                    "%n required item(s) are not answered yet. Choose one to go to it.",
+                    "%n more item(s) to look at: orders with no decision and entries to "
+                    "complete. They do not stop signing.",
                     "",
-                    len(entries),
+                    len(notes),
                 )
             )
-        else:
-            self.summary.setText(self.tr("Every required item is answered."))
-            self.view.setVisible(False)
+        self.summary.setText(" ".join(parts))
+        self.view.setVisible(bool(entries or notes))
         self.finalize_button.setEnabled(not entries)
         self.view.activated.connect(self._on_view_activated)
         self.view.clicked.connect(self._on_view_activated)
@@ -503,7 +516,8 @@ class AboutDialog(QDialog):
 
 
 class ExportPdfDialog(QDialog):
-    """The language and paper of a summary PDF, chosen before the file name."""
+    """The document (summary or patient copy), language, paper and whether the patient
+    instruction pages are included, chosen before the file name."""
 
     def __init__(self, language: str, paper: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -518,13 +532,22 @@ class ExportPdfDialog(QDialog):
         self.language_combo.setCurrentIndex(max(self.language_combo.findData(language), 0))
         self.paper_combo = QComboBox(self)
         fill_paper_sizes(self.paper_combo, paper)
+        self.document_combo = QComboBox(self)
+        self.document_combo.addItem(self.tr("Summary for the clinical record"), False)
+        self.document_combo.addItem(self.tr("Patient copy (orders and instructions only)"), True)
+        self.instructions_check = QCheckBox(self.tr("Include patient instructions"), self)
+        self.instructions_check.setChecked(True)
         for text, widget in (
+            (self.tr("Document"), self.document_combo),
             (self.tr("Language of the PDF"), self.language_combo),
             (self.tr("Paper size"), self.paper_combo),
         ):
             widget.setAccessibleName(text)
             form.addRow(text, widget)
+        self.instructions_check.setAccessibleName(self.instructions_check.text())
+        form.addRow("", self.instructions_check)
         layout.addLayout(form)
+        self.document_combo.currentIndexChanged.connect(self._on_document_combo_changed)
         self.choose_button = add_hint_and_buttons(
             self,
             layout,
@@ -534,6 +557,22 @@ class ExportPdfDialog(QDialog):
             ),
             self.tr("Choose file…"),
         )
+
+    @Slot(int)
+    def _on_document_combo_changed(self, _index: int) -> None:
+        # a patient copy is its orders and instruction pages: the pages are always in it
+        copy = self.patient_copy()
+        self.instructions_check.setEnabled(not copy)
+        if copy:
+            self.instructions_check.setChecked(True)
+
+    def patient_copy(self) -> bool:
+        """Whether the patient copy was chosen instead of the summary."""
+        return bool(self.document_combo.currentData())
+
+    def instructions(self) -> bool:
+        """Whether the patient instruction pages go into the PDF."""
+        return self.patient_copy() or self.instructions_check.isChecked()
 
     def language(self) -> str:
         """The language chosen for the PDF."""

@@ -577,7 +577,7 @@ class OrderField(QWidget):
 
         self.instructions_button: QToolButton | None = None
         self.instructions_label: QLabel | None = None
-        if item.instructions is not None:
+        if item.instructions:
             self.instructions_button = QToolButton(frame)
             self.instructions_button.setText(self.tr("Patient instructions"))
             self.instructions_button.setCheckable(True)
@@ -588,7 +588,7 @@ class OrderField(QWidget):
             self.instructions_button.setAccessibleName(
                 self.tr("%1: patient instructions").replace("%1", self.label_text)
             )
-            self.instructions_label = QLabel(item.instructions.get(language), frame)
+            self.instructions_label = QLabel(frame)
             self.instructions_label.setObjectName("instructions")
             self.instructions_label.setWordWrap(True)
             self.instructions_label.setTextFormat(Qt.TextFormat.PlainText)

@@ -425,6 +425,7 @@ class MainWindow(QMainWindow):
         self.export_dialog = dialog
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         language, paper = dialog.language(), dialog.paper()
+        patient_copy, instructions = dialog.patient_copy(), dialog.instructions()
         self.export_dialog = None
         dialog.deleteLater()
         if not accepted:
@@ -434,7 +435,11 @@ class MainWindow(QMainWindow):
             ".pdf",
             self.tr("PDF documents (*.pdf)"),
             lambda encounter_id: self.service.summary_pdf(
-                encounter_id, language=language, paper=paper
+                encounter_id,
+                language=language,
+                paper=paper,
+                patient_copy=patient_copy,
+                instructions=instructions,
             ),
             self.tr("PDF saved: %1"),
         )

@@ -324,30 +324,44 @@ class SectionListModel(QAbstractListModel):
 
 
 class MissingItemsModel(QAbstractListModel):
-    """Required items not answered yet, in document order."""
+    """Required items not answered yet, then (not blocking) the review notes: orders with
+    no decision and data-entry prompts; each in document order."""
 
     def __init__(self, language: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._language = language
-        self._entries: list[tuple[Section, Item]] = []
+        self._entries: list[tuple[Section, Item, str]] = []
 
-    def set_entries(self, entries: Sequence[tuple[Section, Item]]) -> None:
-        """Replace the list."""
+    def set_entries(
+        self,
+        entries: Sequence[tuple[Section, Item]],
+        notes: Sequence[tuple[Section, Item, str]] = (),
+    ) -> None:
+        """Replace the list: the required items, then the notes (kind as the service names it)."""
         self.beginResetModel()
-        self._entries = list(entries)
+        self._entries = [(section, item, "") for section, item in entries] + list(notes)
         self.endResetModel()
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        """Missing items."""
+        """Missing items and notes."""
         return 0 if parent.isValid() else len(self._entries)
 
+    def _note_text(self, kind: str) -> str:
+        texts = {
+            "no_decision": self.tr("no decision yet"),
+            "details_empty": self.tr("Yes chosen, details empty"),
+            "date_missing": self.tr("done elsewhere, no date"),
+        }
+        return texts.get(kind, kind)
+
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Section code and item label."""
+        """Section code and item label (with what to look at, for a note)."""
         if not index.isValid() or index.row() >= len(self._entries):
             return None
-        section, item = self._entries[index.row()]
+        section, item, kind = self._entries[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{section.code}  {item.label.get(self._language)}"
+            text = f"{section.code}  {item.label.get(self._language)}"
+            return f"{text} — {self._note_text(kind)}" if kind else text
         if role == Roles.ITEM_ID:
             return item.id
         if role == Roles.SECTION_ID:

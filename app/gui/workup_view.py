@@ -32,7 +32,7 @@ from app.domain.encounter import (
     section_completion,
 )
 from app.domain.errors import AnswerError, DomainError
-from app.domain.instructions import fill_instructions
+from app.domain.instructions import order_instructions_preview
 from app.domain.values import AnswerValue, validate_answer
 from app.domain.workflow import Item, Section, Workflow
 from app.gui.autosave import AutoSaver
@@ -387,10 +387,12 @@ class WorkupView(QWidget):
         answers, orders = self._shown_values()
         for widget in self._fields.values():
             widget.setVisible(is_visible(workflow, widget.item, answers, orders))
-            instructions = widget.item.instructions
-            if isinstance(widget, OrderField) and instructions is not None:
-                text = instructions.get(self.language)
-                widget.set_instructions(fill_instructions(text, workflow, answers, self.language))
+            if isinstance(widget, OrderField) and widget.item.instructions:
+                widget.set_instructions(
+                    order_instructions_preview(
+                        workflow, widget.item, answers, orders, self.language
+                    )
+                )
         self.sections.set_completion(
             [
                 section_completion(workflow, section, answers, orders)
@@ -626,6 +628,7 @@ class WorkupView(QWidget):
         try:
             encounter = self._service.encounter(encounter.id or 0)
             missing = self._service.missing_required(encounter)
+            notes = self._service.review_notes(encounter)
         except ServiceError as error:
             show_service_error(self, self.tr("Review"), error)
             return None
@@ -634,7 +637,7 @@ class WorkupView(QWidget):
             if encounter.status is EncounterStatus.AMENDING
             else self.tr("Finalize…")
         )
-        dialog = ReviewDialog(missing, self.language, sign_text, self)
+        dialog = ReviewDialog(missing, self.language, sign_text, self, notes)
         dialog.item_chosen.connect(self._on_review_item_chosen)
         dialog.finalize_requested.connect(self._on_review_finalize_requested)
         dialog.finished.connect(dialog.deleteLater)

@@ -47,7 +47,7 @@ from pydantic import ValidationError
 
 from app.domain.encounter import Encounter, EncounterStatus, OrderState, OrderStatus, is_visible
 from app.domain.errors import AnswerError
-from app.domain.instructions import fill_instructions
+from app.domain.instructions import patient_instructions
 from app.domain.values import AnswerValue, YnuDetails, display_value, is_empty, validate_answer
 from app.domain.workflow import (
     YNU_VALUES,
@@ -93,7 +93,7 @@ YNU_LABELS: dict[str, LocalizedText] = {
 ORDER_STATUS_LABELS: dict[OrderStatus, LocalizedText] = {
     OrderStatus.ORDERED: LocalizedText("Ordered", "Назначено"),
     OrderStatus.DONE_ELSEWHERE: LocalizedText("Done elsewhere", "Выполнено в другом месте"),
-    OrderStatus.NOT_INDICATED: LocalizedText("Not indicated", "Не показано"),
+    OrderStatus.NOT_INDICATED: LocalizedText("Not indicated", "Нет показаний"),
     OrderStatus.DECLINED: LocalizedText("Declined", "Отказ пациента"),
 }
 
@@ -696,9 +696,7 @@ def _service_request(
         and (answer := encounter.answers.get(detail.id)) is not None
         and not is_empty(answer)
     ]
-    instruction = (
-        _instruction_text(item, workflow, encounter) if ordered and item.instructions else None
-    )
+    instruction = _instruction_text(item, workflow, encounter) if ordered else None
     request = ServiceRequest(
         id=resource_id,
         meta=_r4_meta("ServiceRequest"),
@@ -737,11 +735,13 @@ def _local_date(moment: datetime, local_zone: tzinfo | None) -> date:
     return moment.astimezone(local_zone).date()
 
 
-def _instruction_text(item: Item, workflow: Workflow, encounter: Encounter) -> str:
-    """The item's patient instructions in the encounter language, placeholders filled."""
-    assert item.instructions is not None
-    text = item.instructions.get(encounter.language)
-    return _clean(fill_instructions(text, workflow, encounter.answers, encounter.language).strip())
+def _instruction_text(item: Item, workflow: Workflow, encounter: Encounter) -> str | None:
+    """The patient instructions that apply to the item as recorded, in the encounter
+    language (None when it has none)."""
+    found = patient_instructions(
+        workflow, item, encounter.answers, encounter.orders, encounter.language
+    )
+    return _clean(found.text.strip()) if found is not None else None
 
 
 def _provenances(

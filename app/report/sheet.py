@@ -34,14 +34,15 @@ from app.report.text import clean, one_line, wrap
 
 SIZE = 9.0
 """Every piece of text on the sheet is at least this size."""
-LEADING = 11.5
+LEADING = 10.5
 TITLE_SIZE = 15.0
 HEADING_SIZE = 10.0
+HEADING_LEADING = 12.0
 BOX = 7.5
 BOX_GAP = 3.0
 CHIP_GAP = 9.0
-WRITE_ROW = 17.0
-ITEM_GAP = 3.0
+WRITE_ROW = 15.0
+ITEM_GAP = 1.5
 INDENT = 10.0
 MARGIN_X: float = 12 * mm
 MARGIN_TOP: float = 8 * mm
@@ -67,6 +68,9 @@ class SheetKind(StrEnum):
     DATE = "date"
     DATETIME = "datetime"
     ORDER = "order"
+    ORDER_GRID = "order_grid"
+    YNU_GRID = "ynu_grid"
+    SIGNATURE = "signature"
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ class SheetItem:
     unit: str = ""
     indent: bool = False
     specify: bool = False
+    other_line: bool = False
+    lines: int = 2
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,9 @@ class SheetData:
     sections: tuple[SheetSection, ...]
     page_of: str
     yes_no_unknown: tuple[str, ...] = field(default=())
+    ynu_captions: tuple[str, ...] = field(default=())
     order_choices: tuple[str, ...] = field(default=())
+    signature_fields: tuple[str, ...] = field(default=())
 
     def page_label(self, page: int, pages: int) -> str:
         """The footer's "page X of Y" text."""
@@ -130,7 +138,9 @@ class SheetData:
             *self.patient_fields,
             *self.visit_fields,
             *self.yes_no_unknown,
+            *self.ynu_captions,
             *self.order_choices,
+            *self.signature_fields,
             self.labels["details"],
             self.labels["specify"],
             self.labels["note"],
@@ -168,25 +178,42 @@ def build_sheet_data(workflow: Workflow, clinic: ClinicInfo, language: str) -> S
     """Collect and localize everything the blank sheet of `workflow` prints."""
     language = language if language in ("en", "ru") else "en"
     labels = strings_for(language)
-    sections = []
+    sections: list[SheetSection] = []
+    order_choices = tuple(
+        labels[f"order_{status}"]
+        for status in ("ordered", "done_elsewhere", "not_indicated", "declined")
+    )
+    legend = " · ".join(f"{number} {text}" for number, text in enumerate(order_choices, 1))
     for section in workflow.sections:
-        items = tuple(
-            SheetItem(
-                item_id=item.id,
-                kind=_sheet_kind(item),
-                label=clean(item.label.get(language)),
-                options=tuple(clean(option.label.get(language)) for option in item.options),
-                unit=clean(unit_text(item.unit, language) if item.unit else ""),
-                indent=item.role is Role.ORDER_DETAIL or item.show_when is not None,
-                specify=item.is_order and item.kind is not ItemKind.CHECK,
+        items: list[SheetItem] = []
+        for item in section.items:
+            kind = _sheet_kind(item)
+            if kind is SheetKind.ORDER and not any(e.kind is SheetKind.ORDER for e in items):
+                # the orders of a section form a grid: numbered box columns, the legend
+                # above the first grid of the sheet
+                first = not any(e.kind is SheetKind.ORDER_GRID for s in sections for e in s.items)
+                items.append(SheetItem("", SheetKind.ORDER_GRID, clean(legend) if first else ""))
+            ynu = (SheetKind.YNU, SheetKind.YNU_DETAILS)
+            if kind in ynu and not any(e.kind in ynu for e in items):
+                items.append(SheetItem("", SheetKind.YNU_GRID, ""))
+            items.append(
+                SheetItem(
+                    item_id=item.id,
+                    kind=_sheet_kind(item),
+                    label=clean(item.label.get(language)),
+                    options=tuple(clean(option.label.get(language)) for option in item.options),
+                    unit=clean(unit_text(item.unit, language) if item.unit else ""),
+                    indent=item.role is Role.ORDER_DETAIL or item.show_when is not None,
+                    specify=item.is_order and item.kind is not ItemKind.CHECK,
+                    other_line=any(option.value.startswith("other") for option in item.options),
+                    lines=item.lines or 2,
+                )
             )
-            for item in section.items
-        )
         title = clean(section.title.get(language))
         if section.optional:
             title = f"{title} ({labels['optional_section']})"
         note = clean(section.note.get(language)) if section.note else ""
-        sections.append(SheetSection(section.id, clean(section.code), title, note, items))
+        sections.append(SheetSection(section.id, clean(section.code), title, note, tuple(items)))
     return SheetData(
         language=language,
         labels=labels,
@@ -207,11 +234,9 @@ def build_sheet_data(workflow: Workflow, clinic: ClinicInfo, language: str) -> S
         sections=tuple(sections),
         page_of=labels["page_of"],
         yes_no_unknown=(labels["yes"], labels["no"], labels["unknown"]),
-        order_choices=(
-            labels["order_ordered"],
-            labels["order_not_indicated"],
-            labels["order_declined"],
-        ),
+        ynu_captions=(labels["yes"], labels["no"], labels["unknown_short"]),
+        order_choices=order_choices,
+        signature_fields=(labels["clinician_signature"], labels["date"]),
     )
 
 
@@ -359,11 +384,18 @@ class _Layout:
             rows = [_Row(LEADING, [("text", x0 + BOX + BOX_GAP, line, False)]) for line in lines]
             rows[0].ops.insert(0, ("box", x0))
             return rows
-        if item.kind in (SheetKind.YNU, SheetKind.NUMBER, SheetKind.DATE, SheetKind.DATETIME):
+        if item.kind is SheetKind.YNU:
+            return self.labelled(item, x0, usable, trailer=self.ynu_boxes())
+        if item.kind in (SheetKind.NUMBER, SheetKind.DATE, SheetKind.DATETIME):
             return self.labelled(item, x0, usable)
         if item.kind is SheetKind.YNU_DETAILS:
-            rows = self.labelled(item, x0, usable)
+            inline = self.details_inline(item, x0, usable)
+            if inline is not None:
+                return inline
+            rows = self.labelled(item, x0, usable, trailer=self.ynu_boxes())
             return [*rows, self.writing(labels["details"] + ":", x0 + INDENT, usable - INDENT)]
+        if item.kind is SheetKind.YNU_GRID:
+            return [self.captions(self.data.ynu_captions, self.ynu_step(), width)]
         if item.kind is SheetKind.CHOICE:
             rows = self.labelled(item, x0, usable)
             rows += self.chips(item.options, x0 + INDENT, usable - INDENT)
@@ -371,23 +403,119 @@ class _Layout:
             if chips[0] <= usable * 0.7:
                 inline = self.labelled(item, x0, usable, trailer=chips)
                 if len(inline) < len(rows):
-                    return inline
+                    rows = inline
+            if item.other_line:
+                rows.append(self.writing(labels["specify"] + ":", x0 + INDENT, usable - INDENT))
             return rows
         if item.kind is SheetKind.TEXT:
             rows = self.labelled(item, x0, usable)
-            rows.append(self.writing("", x0, usable))
-            rows.append(self.writing("", x0, usable))
+            rows += [self.writing("", x0, usable) for _ in range(item.lines)]
             return rows
-        rows = self.labelled(item, x0, usable, bold=True)
-        rows += self.chips(self.data.order_choices, x0 + INDENT, usable - INDENT)
+        if item.kind is SheetKind.ORDER_GRID:
+            return self.grid_header(item, x0, usable)
+        if item.kind is SheetKind.SIGNATURE:
+            return self.signature_rows(width)
+        rows = self.labelled(item, x0, usable, bold=True, trailer=self.grid_boxes())
         if item.specify:
             rows.append(self.writing(labels["specify"] + ":", x0 + INDENT, usable - INDENT))
-        rows.append(self.writing(labels["note"] + ":", x0 + INDENT, usable - INDENT))
+        rows.append(self.dated_note(x0 + INDENT, usable - INDENT))
+        return rows
+
+    def details_inline(self, item: SheetItem, x0: float, width: float) -> list[_Row] | None:
+        """The question with its details line and boxes on the label's last row (None when
+        that row leaves too little room for the details)."""
+        trailer_width, trailer_ops = self.ynu_boxes()
+        start = x0 + width - trailer_width
+        prefix = self.data.labels["details"] + ":"
+        lines = self.lines(item.label, width - trailer_width - 10)
+        line_start = x0 + self.width(lines[-1]) + 8 + self.width(prefix) + 4
+        if start - 6 - line_start < 50:
+            return None
+        rows = [_Row(LEADING, [("text", x0, line, False)]) for line in lines[:-1]]
+        ops: list[Op] = [
+            ("text", x0, lines[-1], False),
+            ("text", line_start - self.width(prefix) - 4, prefix, False),
+            ("line", line_start, start - 6),
+        ]
+        rows.append(_Row(WRITE_ROW, ops + [shift(op, start) for op in trailer_ops]))
+        return rows
+
+    def ynu_step(self) -> float:
+        """Distance between the Yes / No / not-known box columns (their captions fit)."""
+        widest = max(self.width(caption, True) for caption in self.data.ynu_captions)
+        return max(BOX, widest) + 6.0
+
+    def ynu_boxes(self) -> tuple[float, list[Op]]:
+        """The Yes / No / not-known boxes of a question, as a trailer under the captions."""
+        step = self.ynu_step()
+        count = len(self.data.ynu_captions)
+        ops: list[Op] = [("box", index * step) for index in range(count)]
+        return (count - 1) * step + BOX, ops
+
+    def captions(self, captions: tuple[str, ...], step: float, width: float) -> _Row:
+        """Bold captions centred over box columns that end at the right edge of `width`."""
+        trailer = (len(captions) - 1) * step + BOX
+        start = width - trailer
+        ops: list[Op] = []
+        for index, caption in enumerate(captions):
+            offset = (BOX - self.width(caption, True)) / 2
+            ops.append(("text", start + index * step + offset, caption, True))
+        return _Row(LEADING, ops)
+
+    def grid_boxes(self) -> tuple[float, list[Op]]:
+        """The four order-state boxes of an order row, as a trailer."""
+        count = len(self.data.order_choices)
+        ops: list[Op] = [("box", index * GRID_STEP) for index in range(count)]
+        return (count - 1) * GRID_STEP + BOX, ops
+
+    def grid_header(self, item: SheetItem, x0: float, width: float) -> list[_Row]:
+        """The legend of the order grid, then the numbers above its box columns."""
+        rows = [
+            _Row(LEADING, [("text", x0, line, False)])
+            for line in (self.lines(item.label, width) if item.label else [])
+        ]
+        digits = tuple(str(index + 1) for index in range(len(self.data.order_choices)))
+        rows.append(self.captions(digits, GRID_STEP, x0 + width))
+        return rows
+
+    def dated_note(self, x0: float, width: float) -> _Row:
+        """The date cells and the note line under an order."""
+        labels = self.data.labels
+        date_label = labels["date"] + ":"
+        ops: list[Op] = [("text", x0, date_label, False)]
+        x = x0 + self.width(date_label) + 4
+        for count, separator in ((2, "."), (2, "."), (4, "")):
+            ops.append(("cells", x, count))
+            x += count * CELL
+            if separator:
+                ops.append(("text", x + 1, separator, False))
+                x += 5
+        x += 8
+        note_label = labels["note"] + ":"
+        ops.append(("text", x, note_label, False))
+        ops.append(("line", x + self.width(note_label) + 4, x0 + width))
+        return _Row(WRITE_ROW, ops)
+
+    def signature_rows(self, width: float) -> list[_Row]:
+        """The clinician's signature line and the date cells, at the end of the sheet."""
+        signature, date_label = self.data.signature_fields
+        rows = [self.writing(signature + ":", 0.0, width)]
+        ops: list[Op] = [("text", 0.0, date_label + ":", False)]
+        x = self.width(date_label + ":") + 4
+        for count, separator in ((2, "."), (2, "."), (4, "")):
+            ops.append(("cells", x, count))
+            x += count * CELL
+            if separator:
+                ops.append(("text", x + 1, separator, False))
+                x += 5
+        rows.append(_Row(WRITE_ROW, ops))
         return rows
 
 
 CELL = 9.0
 """Width of one digit cell of a date."""
+GRID_STEP = BOX + 8.0
+"""Distance between the box columns of the order grid."""
 
 
 def shift(op: Op, dx: float) -> Op:
@@ -444,6 +572,8 @@ class _ItemBlock(Flowable):  # type: ignore[misc]  # reportlab is untyped
         self.item = item
         self.rows = rows
         self.fixed = rows is not None
+        # a grid's column captions stay with the first row under them
+        self.keepWithNext = item.kind in (SheetKind.ORDER_GRID, SheetKind.YNU_GRID)
 
     def _rows_for(self, width: float) -> list[_Row]:
         if self.rows is None or not self.fixed:
@@ -485,7 +615,7 @@ class _SectionHeading(Flowable):  # type: ignore[misc]  # reportlab is untyped
         self.text = f"{code}  {title}" if code else title
         self.lines: list[str] = []
         self.keepWithNext = True
-        self.spaceBefore = 6
+        self.spaceBefore = 4
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         fonts = self.layout.fonts
@@ -495,7 +625,7 @@ class _SectionHeading(Flowable):  # type: ignore[misc]  # reportlab is untyped
             lambda s: fonts.width(s, HEADING_SIZE, True),
         )
         self.width = availWidth
-        self.height = len(self.lines) * 12.5 + 5 + 3
+        self.height = len(self.lines) * HEADING_LEADING + 4 + 3
         return self.width, self.height
 
     def draw(self) -> None:
@@ -506,10 +636,10 @@ class _SectionHeading(Flowable):  # type: ignore[misc]  # reportlab is untyped
         canvas.rect(0, 3, self.width, band, stroke=0, fill=1)
         canvas.setFillColor(colors.black)
         canvas.setFont(fonts.bold, HEADING_SIZE)
-        y = self.height - 2.5 - 9.5
+        y = self.height - 2.5 - 9.0
         for line in self.lines:
             canvas.drawString(4, y, line)
-            y -= 12.5
+            y -= HEADING_LEADING
 
 
 class _Note(Flowable):  # type: ignore[misc]  # reportlab is untyped
@@ -761,6 +891,7 @@ def render_sheet(data: SheetData, paper: str = "A4", *, fonts_dir: Path | None =
         if section.note:
             story.append(_Note(layout, section.note))
         story += [_ItemBlock(layout, item) for item in section.items]
+    story.append(_ItemBlock(layout, SheetItem("", SheetKind.SIGNATURE, "")))
     document.build(story, canvasmaker=totals_canvas(pages.decorate))
     return buffer.getvalue()
 

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
-        "summary_title": "Workup summary",
+        "summary_title": "Ejaculatory disorder workup",
+        "patient_copy_title": "Ejaculatory disorder workup: patient copy",
         "sheet_title": "Workup sheet",
+        "clinician_signature": "Clinician's signature",
         "version": "version {version}",
         "patient": "Patient",
         "name": "Name",
@@ -16,6 +18,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "encounter": "Visit",
         "visit_date": "Visit date",
         "clinician": "Clinician",
+        "follow_up": "Follow-up visit",
         "status": "Status",
         "status_draft": "Draft",
         "status_finalized": "Finalized",
@@ -60,20 +63,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "yes": "Yes",
         "no": "No",
         "unknown": "Unknown",
+        "unknown_short": "N/K",
         "details": "Details",
         "specify": "Specify",
         "note": "Note",
         "optional_section": "optional",
         "sheet_instructions": (
             "Tick one box per question unless several options apply; "
-            "leave a question blank when it was not asked."
+            "leave a question blank when it was not asked. N/K: not known."
         ),
         "months": "January February March April May June July August September October "
         "November December",
     },
     "ru": {
-        "summary_title": "Сводка обследования",
+        "summary_title": "Обследование при нарушениях эякуляции",
+        "patient_copy_title": "Обследование при нарушениях эякуляции: экземпляр пациента",
         "sheet_title": "Лист обследования",
+        "clinician_signature": "Подпись врача",
         "version": "версия {version}",
         "patient": "Пациент",
         "name": "ФИО",
@@ -82,6 +88,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "encounter": "Приём",
         "visit_date": "Дата приёма",
         "clinician": "Врач",
+        "follow_up": "Повторный приём",
         "status": "Статус",
         "status_draft": "Черновик",
         "status_finalized": "Завершено",
@@ -98,7 +105,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_note": "Примечание",
         "order_ordered": "Назначено",
         "order_done_elsewhere": "Выполнено в другом месте",
-        "order_not_indicated": "Не показано",
+        "order_not_indicated": "Нет показаний",
         "order_declined": "Отказ пациента",
         "note_for_performer": "Примечание для исполнителя",
         "date_not_recorded": "дата не указана",
@@ -121,18 +128,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "instructions_for": "Подготовка и сбор материала",
         "date": "Дата",
         "page_of": "стр. {page} из {pages}",
-        "footer_encounter": "Приём {uid}, ревизия {revision}",
-        "footer_generated": "Создано {time}",
+        "footer_encounter": "Приём {uid}, редакция {revision}",
+        "footer_generated": "Сформировано {time}",
         "yes": "Да",
         "no": "Нет",
         "unknown": "Неизвестно",
+        "unknown_short": "Н/д",
         "details": "Подробности",
         "specify": "Уточнить",
         "note": "Примечание",
         "optional_section": "необязательный раздел",
         "sheet_instructions": (
-            "Отметьте один вариант, если не подходят несколько; "
-            "если вопрос не задавался, оставьте его пустым."
+            "В каждом вопросе отметьте один вариант (или несколько, если вопрос это "
+            "допускает); если вопрос не задавался, оставьте его без отметки. "
+            "Н/д — нет данных."
         ),
         "months": "января февраля марта апреля мая июня июля августа сентября октября "
         "ноября декабря",

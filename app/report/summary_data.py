@@ -13,7 +13,7 @@ from app.domain.encounter import (
     OrderStatus,
     is_visible,
 )
-from app.domain.instructions import fill_instructions
+from app.domain.instructions import page_note_text, patient_instructions
 from app.domain.values import AnswerValue, display_value, is_empty
 from app.domain.workflow import Item, ItemKind, Role, Workflow
 from app.report.strings import strings_for
@@ -92,14 +92,21 @@ class AddendumEntry(NamedTuple):
 
 
 class InstructionPage(NamedTuple):
-    """Patient instructions for one ordered item, with placeholders filled in."""
+    """One patient instruction page: the instructions that apply, as recorded, to every
+    ordered item listed on it (orders whose printed text is the same share a page)."""
 
-    item_id: str
+    item_ids: tuple[str, ...]
     title: str
-    order_label: str
+    heading: str
+    order_labels: tuple[str, ...]
     patient_name: str
     date: str
     text: str
+
+    @property
+    def order_label(self) -> str:
+        """The orders of the page as one text, one per line."""
+        return "\n".join(self.order_labels)
 
 
 class SummaryData(NamedTuple):
@@ -124,6 +131,7 @@ class SummaryData(NamedTuple):
     not_ordered: tuple[OrderEntry, ...]
     recorded: tuple[RecordedSection, ...]
     instructions: tuple[InstructionPage, ...]
+    patient_copy: bool
     footer_encounter: str
     footer_generated: str
     page_of: str
@@ -143,6 +151,21 @@ def visit_date(workflow: Workflow, encounter: Encounter) -> date:
             except ValueError:
                 pass
     return encounter.created_at.date()
+
+
+def _follow_up(
+    workflow: Workflow, encounter: Encounter, language: str, labels: Mapping[str, str]
+) -> tuple[Field, ...]:
+    """The follow-up visit date (item `follow_up_date`), when one is recorded."""
+    if not workflow.has_item("follow_up_date"):
+        return ()
+    value = encounter.answers.get("follow_up_date")
+    if not isinstance(value, str):
+        return ()
+    try:
+        return (Field(labels["follow_up"], format_date(date.fromisoformat(value), language)),)
+    except ValueError:
+        return ()
 
 
 def _status_text(status: EncounterStatus, labels: Mapping[str, str]) -> str:
@@ -274,14 +297,72 @@ def _addenda(
     return tuple(entries)
 
 
+def _page_order_label(entry: OrderEntry) -> str:
+    """How an order is named on an instruction page: what was specified for an "other
+    (specify)" order, else its label."""
+    return one_line(entry.answer) if entry.answer else entry.label
+
+
+def _instruction_pages(
+    workflow: Workflow,
+    encounter: Encounter,
+    ordered: list[tuple[Item, OrderEntry]],
+    language: str,
+    labels: Mapping[str, str],
+    patient_name: str,
+) -> tuple[InstructionPage, ...]:
+    """One page per distinct instruction text, listing every order that prints it, in
+    the order of each page's first order."""
+    pages: dict[tuple[str, str], InstructionPage] = {}
+    note = page_note_text(workflow, encounter.answers, encounter.orders, language)
+    for item, entry in ordered:
+        found = patient_instructions(workflow, item, encounter.answers, encounter.orders, language)
+        if found is None or not found.text.strip():
+            continue
+        text = clean(found.text.strip())
+        key = (found.instructions.key, text)
+        if note:
+            text = f"{text}\n\n{clean(note)}"
+        page = pages.get(key)
+        label = _page_order_label(entry)
+        if page is None:
+            heading = found.instructions.heading
+            pages[key] = InstructionPage(
+                item_ids=(item.id,),
+                title=labels["instructions_title"],
+                heading=clean(heading.get(language)) if heading else labels["instructions_for"],
+                order_labels=(label,),
+                patient_name=patient_name,
+                date=entry.date,
+                text=text,
+            )
+        else:
+            dates = (
+                page.date if entry.date in page.date.split(", ") else f"{page.date}, {entry.date}"
+            )
+            pages[key] = page._replace(
+                item_ids=(*page.item_ids, item.id),
+                order_labels=(*page.order_labels, label),
+                date=dates,
+            )
+    return tuple(pages.values())
+
+
 def build_summary_data(
     workflow: Workflow,
     encounter: Encounter,
     clinic: ClinicInfo,
     language: str,
     generated_at: datetime,
+    *,
+    patient_copy: bool = False,
 ) -> SummaryData:
-    """Collect and localize everything the summary of `encounter` prints."""
+    """Collect and localize everything the summary of `encounter` prints.
+
+    A patient copy holds the patient, the ordered items with their details, dates and
+    notes, and the instruction pages: nothing of the history, the examination, the
+    declined or not-indicated orders, the clinician's notes or the signatures.
+    """
     language = language if language in ("en", "ru") else "en"
     labels = strings_for(language)
     patient = encounter.patient
@@ -290,26 +371,18 @@ def build_summary_data(
 
     orders: list[OrderEntry] = []
     not_ordered: list[OrderEntry] = []
-    instructions: list[InstructionPage] = []
+    ordered: list[tuple[Item, OrderEntry]] = []
     for item in workflow.order_items():
         state = encounter.orders.get(item.id)
         if state is None or not _shown(workflow, item, encounter.answers, encounter):
             continue
+        if patient_copy and state.status is not OrderStatus.ORDERED:
+            continue
         entry = _order_entry(workflow, item, state, encounter, language, labels, visit)
         (orders if state.status in _ORDERED else not_ordered).append(entry)
-        if state.status is OrderStatus.ORDERED and item.instructions is not None:
-            text = item.instructions.get(language).strip()
-            if text:
-                instructions.append(
-                    InstructionPage(
-                        item_id=item.id,
-                        title=labels["instructions_title"],
-                        order_label=entry.label,
-                        patient_name=patient_name,
-                        date=entry.date,
-                        text=clean(fill_instructions(text, workflow, encounter.answers, language)),
-                    )
-                )
+        if state.status is OrderStatus.ORDERED:
+            ordered.append((item, entry))
+    instructions = _instruction_pages(workflow, encounter, ordered, language, labels, patient_name)
 
     clinician = encounter.clinician
     if not clinician.strip() and workflow.has_item("visit_clinician"):
@@ -321,7 +394,7 @@ def build_summary_data(
         labels=labels,
         clinic_name=one_line(clinic.name),
         clinic_address=one_line(clinic.address, limit=2 * 200),
-        document_title=labels["summary_title"],
+        document_title=labels["patient_copy_title" if patient_copy else "summary_title"],
         workflow_title=clean(workflow.title.get(language)),
         workflow_version=labels["version"].format(version=workflow.version),
         patient_name=patient_name,
@@ -334,16 +407,18 @@ def build_summary_data(
             Field(labels["visit_date"], format_date(visit, language)),
             Field(labels["clinician"], one_line(clinician)),
             Field(labels["status"], _status_text(encounter.status, labels)),
+            *_follow_up(workflow, encounter, language, labels),
         ),
         is_draft=is_draft,
         draft_mark=labels["draft_mark"] if is_draft else "",
         draft_banner=labels["draft_banner"] if is_draft else "",
-        signature=_signature(encounter, language, labels),
-        addenda=_addenda(encounter, language, labels),
+        signature=() if patient_copy else _signature(encounter, language, labels),
+        addenda=() if patient_copy else _addenda(encounter, language, labels),
         orders=tuple(orders),
         not_ordered=tuple(not_ordered),
-        recorded=_recorded(workflow, encounter, language),
-        instructions=tuple(instructions),
+        recorded=() if patient_copy else _recorded(workflow, encounter, language),
+        instructions=instructions,
+        patient_copy=patient_copy,
         footer_encounter=labels["footer_encounter"].format(
             uid=one_line(encounter.uid)[:8], revision=encounter.revision
         ),

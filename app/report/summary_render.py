@@ -225,10 +225,11 @@ class _Renderer:
         flow: list[Flow] = [*self.header()]
         flow += self.people()
         flow += self.orders()
-        flow += self.not_ordered()
-        flow += self.recorded()
-        flow += self.signatures()
-        if include_instructions:
+        if not self.data.patient_copy:
+            flow += self.not_ordered()
+            flow += self.recorded()
+            flow += self.signatures()
+        if include_instructions or self.data.patient_copy:
             for page in self.data.instructions:
                 flow.append(NewPage())
                 flow += self.instruction_page(page)
@@ -335,17 +336,24 @@ class _Renderer:
         if not data.orders:
             flow.append(self.text(labels["orders_none"], BODY))
             return flow
-        widths = [self.width * 0.38, self.width * 0.2, self.width * 0.42]
+        # the patient copy leaves out the codes column (codes are for the performer's records)
+        widths = (
+            [self.width * 0.68, self.width * 0.32]
+            if data.patient_copy
+            else [self.width * 0.38, self.width * 0.2, self.width * 0.42]
+        )
+        columns = len(widths)
         rows: list[Row] = []
         for entry in data.orders:
             entry_rows = [self.order_row(entry, widths)]
             for detail in entry.details:
-                self.span_rows(entry_rows, detail.value, detail.label, 3)
+                self.span_rows(entry_rows, detail.value, detail.label, columns)
             if entry.note:
-                self.span_rows(entry_rows, entry.note, labels["note_for_performer"], 3)
+                self.span_rows(entry_rows, entry.note, labels["note_for_performer"], columns)
             entry_rows[-1] = entry_rows[-1]._replace(line_below=(0.5, RULE))
             rows += entry_rows
-        header = self.labels_row(widths, "col_order", "col_status_date", "col_codes")
+        keys = ("col_order", "col_status_date", "col_codes")[:columns]
+        header = self.labels_row(widths, *keys)
         flow.append(self.table(widths, header, rows))
         return flow
 
@@ -355,9 +363,12 @@ class _Renderer:
         label = [self.text(entry.label, STRONG, room[0])]
         if entry.answer:
             label += self.cell_chunks(entry.answer, room[0], BODY)
-        status = "\n".join(part for part in (entry.status, entry.date) if part)
-        codes = [self.text(code.text(), BODY, room[2]) for code in entry.codes]
-        return Row([label, [self.text(status, BODY, room[1])], codes], top=4)
+        joint = ", " if self.data.patient_copy else "\n"
+        status = joint.join(part for part in (entry.status, entry.date) if part)
+        cells = [label, [self.text(status, BODY, room[1])]]
+        if len(widths) > 2:
+            cells.append([self.text(code.text(), BODY, room[2]) for code in entry.codes])
+        return Row(cells, top=4)
 
     def not_ordered(self) -> list[Flow]:
         """Declined and not-indicated items with their status and note."""
@@ -454,7 +465,7 @@ class _Renderer:
         fields = [
             Field(labels["patient"], page.patient_name),
             Field(labels["date"], page.date),
-            Field(labels["instructions_for"], page.order_label),
+            Field(page.heading, page.order_label),
         ]
         flow.append(self.fields_table(fields, INSTRUCTION_FIELD))
         flow.append(Rule(1, INK, space_before=6, space_after=8))
@@ -531,8 +542,11 @@ def summary_pdf(
     paper: str = "A4",
     include_instructions: bool = True,
     *,
+    patient_copy: bool = False,
     fonts_dir: Path | None = None,
 ) -> bytes:
-    """Build the summary data of `encounter` and render it."""
-    data = build_summary_data(workflow, encounter, clinic, language, generated_at)
+    """Build the summary data of `encounter` (or of its patient copy) and render it."""
+    data = build_summary_data(
+        workflow, encounter, clinic, language, generated_at, patient_copy=patient_copy
+    )
     return render_summary(data, paper, include_instructions, fonts_dir=fonts_dir)

@@ -21,7 +21,7 @@
 It does not interpret anything. It suggests no diagnosis, flags no value and compares nothing with reference ranges. Every clinical judgement is the clinician&apos;s.</source>
         <translation>Программа фиксирует диагностическое обследование при ретроградной эякуляции и связанных жалобах на нарушения эякуляции: что было спрошено, осмотрено и назначено.
 
-Программа ничего не интерпретирует. Она не предлагает диагнозов, не отмечает значения и не сравнивает их с референсными интервалами. Все клинические решения принимает врач.</translation>
+Программа ничего не интерпретирует. Она не предлагает диагнозов, не выделяет и не помечает никакие значения и не сравнивает их с референсными интервалами. Все клинические решения принимает врач.</translation>
     </message>
     <message>
         <source>Version %1</source>
@@ -76,7 +76,7 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
     </message>
     <message>
         <source>Not indicated</source>
-        <translation>Не показано</translation>
+        <translation>Нет показаний</translation>
     </message>
     <message>
         <source>Order</source>
@@ -196,7 +196,7 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
         <translation>
             <numerusform>%n сводка PDF записана в %1.</numerusform>
             <numerusform>%n сводки PDF записаны в %1.</numerusform>
-            <numerusform>%n сводок PDF записаны в %1.</numerusform>
+            <numerusform>%n сводок PDF записано в %1.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -204,7 +204,7 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
         <translation>
             <numerusform>%n неподписанное обследование пропущено.</numerusform>
             <numerusform>%n неподписанных обследования пропущены.</numerusform>
-            <numerusform>%n неподписанных обследований пропущены.</numerusform>
+            <numerusform>%n неподписанных обследований пропущено.</numerusform>
         </translation>
     </message>
     <message>
@@ -372,8 +372,16 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
         <translation>Выбрать файл…</translation>
     </message>
     <message>
+        <source>Document</source>
+        <translation>Документ</translation>
+    </message>
+    <message>
         <source>Export PDF</source>
         <translation>Экспорт PDF</translation>
+    </message>
+    <message>
+        <source>Include patient instructions</source>
+        <translation>Включить памятку для пациента</translation>
     </message>
     <message>
         <source>Language of the PDF</source>
@@ -382,6 +390,14 @@ It does not interpret anything. It suggests no diagnosis, flags no value and com
     <message>
         <source>Paper size</source>
         <translation>Формат бумаги</translation>
+    </message>
+    <message>
+        <source>Patient copy (orders and instructions only)</source>
+        <translation>Экземпляр пациента (только назначения и памятки)</translation>
+    </message>
+    <message>
+        <source>Summary for the clinical record</source>
+        <translation>Сводка для медицинской документации</translation>
     </message>
     <message>
         <source>The workup&apos;s own language is chosen first; choosing another one changes this file only.</source>
@@ -619,6 +635,21 @@ Choose No to keep the window open and try again.</source>
     </message>
 </context>
 <context>
+    <name>MissingItemsModel</name>
+    <message>
+        <source>Yes chosen, details empty</source>
+        <translation>выбрано «Да», подробности не указаны</translation>
+    </message>
+    <message>
+        <source>done elsewhere, no date</source>
+        <translation>выполнено в другом месте, дата не указана</translation>
+    </message>
+    <message>
+        <source>no decision yet</source>
+        <translation>решение не принято</translation>
+    </message>
+</context>
+<context>
     <name>NewWorkupDialog</name>
     <message>
         <source>%1 (version %2)</source>
@@ -760,7 +791,7 @@ Choose No to keep the window open and try again.</source>
     </message>
     <message>
         <source>Not indicated</source>
-        <translation>Не показано</translation>
+        <translation>Нет показаний</translation>
     </message>
     <message>
         <source>Note for the performer</source>
@@ -834,6 +865,14 @@ Choose No to keep the window open and try again.</source>
 </context>
 <context>
     <name>ReviewDialog</name>
+    <message numerus="yes">
+        <source>%n more item(s) to look at: orders with no decision and entries to complete. They do not stop signing.</source>
+        <translation>
+            <numerusform>Ещё %n пункт стоит проверить: назначения без решения и незаполненные поля. Подписанию это не мешает.</numerusform>
+            <numerusform>Ещё %n пункта стоит проверить: назначения без решения и незаполненные поля. Подписанию это не мешает.</numerusform>
+            <numerusform>Ещё %n пунктов стоит проверить: назначения без решения и незаполненные поля. Подписанию это не мешает.</numerusform>
+        </translation>
+    </message>
     <message numerus="yes">
         <source>%n required item(s) are not answered yet. Choose one to go to it.</source>
         <translation>
@@ -1069,7 +1108,7 @@ Retry: try to save them now.
 Discard: close the workup and lose these changes.
 Cancel: keep the workup open and keep trying.</source>
         <translation>
-            <numerusform>Сервер базы данных недоступен, и %n изменение этого обследования ещё не сохранено. Оно остаётся на экране и будут сохранены, когда сервер ответит.
+            <numerusform>Сервер базы данных недоступен, и %n изменение этого обследования ещё не сохранено. Оно остаётся на экране и будет сохранено, когда сервер ответит.
 
 «Повторить» — попытаться сохранить сейчас.
 «Отменить изменения» — закрыть обследование и потерять эти изменения.
@@ -1139,7 +1178,7 @@ Cancel: keep the workup open and keep trying.</source>
     </message>
     <message>
         <source>Not asked (no answer)</source>
-        <translation>Не спрашивали (нет ответа)</translation>
+        <translation>Не уточнялось</translation>
     </message>
     <message>
         <source>Unknown</source>

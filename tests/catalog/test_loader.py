@@ -23,6 +23,9 @@ from app.domain.workflow import (
     Code,
     CodeStatus,
     Condition,
+    InstructionBlock,
+    InstructionChoice,
+    Instructions,
     ItemKind,
     LocalizedText,
     Option,
@@ -171,9 +174,20 @@ def test_order_item(workflow: Workflow) -> None:
         Code("sct_semen", "http://snomed.info/sct", "104427004", "Semen analysis", ""),
     )
     assert item.code_status is CodeStatus.VERIFIED
-    assert item.instructions == LocalizedText(
-        "Abstain for 2 to 7 days.\nBladder: {item:or_semen_bladder}.",
-        "Воздержание от 2 до 7 дней.\nМочевой пузырь: {item:or_semen_bladder}.",
+    assert item.instructions == (
+        InstructionChoice(
+            Instructions(
+                "semen",
+                (
+                    InstructionBlock(
+                        LocalizedText(
+                            "Abstain for 2 to 7 days.\nBladder: {item:or_semen_bladder}.",
+                            "Воздержание от 2 до 7 дней.\nМочевой пузырь: {item:or_semen_bladder}.",
+                        )
+                    ),
+                ),
+            )
+        ),
     )
     assert [detail.id for detail in workflow.details_of("or_semen")] == ["or_semen_bladder"]
 

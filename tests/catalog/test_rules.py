@@ -61,6 +61,8 @@ RULES: dict[str, str] = {
     "decimals_negative": "22: item b: decimals must be a whole number, 0 or more, not -1",
     "partial_wrong_kind": "22: item b: 'partial' is only for date items",
     "allow_future_wrong_kind": "22: item b: 'allow_future' is only for date and datetime items",
+    "lines_on_non_text": "22: item b: 'lines' is only for text items",
+    "lines_out_of_range": "22: item b: lines must be a whole number from 1 to 10, not 0",
     # orders and their details
     "order_detail_without_parent": "20: item b: order_detail without parent",
     "parent_missing_item": "22: item b: parent 'zz' is not an item",
@@ -112,6 +114,34 @@ RULES: dict[str, str] = {
     "instructions_unknown_placeholder": (
         "25: instructions how: placeholder {item:b_volume} names no item"
     ),
+    # conditional instructions
+    "instructions_text_and_blocks": (
+        "24: instructions how: give either en and ru or blocks, not both"
+    ),
+    "instructions_no_blocks": "25: instructions how: no blocks",
+    "instructions_block_unknown_key": "27: instructions how: unknown key 'wen' in block 1",
+    "instructions_block_no_english": "28: instructions how: missing English text of block 2",
+    "instructions_heading_no_english": "25: instructions how: missing English heading",
+    "instructions_when_missing_item": "27: instructions how: condition on missing item 'x'",
+    "instructions_when_impossible_value": (
+        "27: instructions how: condition value true is impossible for item a"
+    ),
+    "instructions_when_not_table": (
+        '27: instructions how: when must be a table like { item = "ID", equals = VALUE }, '
+        "or a list of such tables"
+    ),
+    "instructions_not_key_or_list": (
+        "22: item b: instructions must name a key under [instructions] or list alternatives "
+        'like { key = "KEY", when = CONDITION }'
+    ),
+    "instructions_choice_unknown_key": (
+        "22: item b: unknown key 'wen' in instructions alternative 1"
+    ),
+    "instructions_choice_without_key": "22: item b: instructions alternative 1 has no key",
+    "instructions_choice_unreachable": (
+        "23: item b: instructions alternative 1 has no when, so the ones after it are never used"
+    ),
+    "instructions_choice_when_missing_item": "23: item b: condition on missing item 'zz'",
 }
 
 

@@ -11,5 +11,8 @@ def test_placeholders_take_the_answer_or_a_neutral_phrase(workflow: Workflow) ->
     empty = fill_instructions(text, workflow, {}, "en")
     assert empty == f"Void: {UNANSWERED.en}. Unknown: {UNANSWERED.en}."
     answered = fill_instructions(text, workflow, {"peu_pre_void": "leave_some"}, "ru")
-    assert answered == f"Void: Помочиться, оставив немного мочи в пузыре. Unknown: {UNANSWERED.ru}."
+    assert answered == (
+        "Void: помочитесь, но не до конца — оставьте в пузыре немного мочи. "
+        f"Unknown: {UNANSWERED.ru}."
+    )
     assert fill_instructions("no placeholder", workflow, {}, "en") == "no placeholder"

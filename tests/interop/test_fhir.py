@@ -198,7 +198,7 @@ def _full_answers(workflow: Workflow) -> dict[str, AnswerValue]:
         if item.is_order and item.kind is ItemKind.CHECK:
             continue
         answers[item.id] = _value_for(workflow, item, index)
-    answers["peu_alkalinisation"] = "no"  # hides the answered peu_alkalinisation_details
+    answers["peu_alkalinisation"] = False  # hides the answered peu_alkalinisation_details
     return answers
 
 
@@ -734,7 +734,7 @@ def test_one_service_request_per_ordered_or_done_elsewhere_order(
             assert request.occurrenceDateTime == state.date
         notes = [note.text for note in request.note or []]
         assert notes == ([state.note] if state.note else [])
-        assert bool(request.patientInstruction) == (ordered and item.instructions is not None)
+        assert bool(request.patientInstruction) == (ordered and bool(item.instructions))
 
 
 def test_verified_codes_reach_the_service_requests(bundle: Bundle) -> None:
@@ -771,10 +771,6 @@ def test_order_details_and_text_order(
 
 
 def test_patient_instruction_fills_placeholders(encounter: Encounter, workflow: Workflow) -> None:
-    item = workflow.item("peu_order")
-    assert item.instructions is not None
-    assert "{item:peu_pre_void}" in item.instructions.en
-
     def instruction(answers: dict[str, AnswerValue], language: str) -> str:
         changed = replace(encounter, answers=answers, language=language)
         bundle = encounter_bundle(changed, workflow, GENERATED)
@@ -785,17 +781,19 @@ def test_patient_instruction_fills_placeholders(encounter: Encounter, workflow: 
         ]
         return str(request.patientInstruction)
 
-    answered = instruction(dict(encounter.answers), "en")
-    chosen = display_value(workflow.item("peu_pre_void"), encounter.answers["peu_pre_void"], "en")
-    assert chosen in answered
+    # the diagnostic page of its own (not the combined one, not the catheter one)
+    base = dict(encounter.answers, peu_purpose="diagnostic", peu_same_visit_sa=False)
+    answered = instruction(base, "en")
+    chosen = display_value(workflow.item("peu_pre_void"), base["peu_pre_void"], "en")
+    assert f"Before masturbating: {chosen}." in answered
     assert "{item:" not in answered
-    without = dict(encounter.answers)
+    assert "#." not in answered
+    without = dict(base)
     del without["peu_pre_void"]
-    assert "as your laboratory instructs" in instruction(without, "en")
+    assert "Before masturbating: as your laboratory instructs." in instruction(without, "en")
     russian = instruction(without, "ru")
-    assert "по указанию лаборатории" in russian
-    assert item.instructions.ru is not None
-    assert russian.startswith(item.instructions.ru.strip()[:20])
+    assert "Перед мастурбацией: по указанию лаборатории." in russian
+    assert russian.startswith("До визита\n1. Перед анализом воздерживайтесь")
 
 
 def test_declined_and_not_indicated_orders_have_no_service_request(

@@ -20,6 +20,9 @@ from app.domain.workflow import (
     Code,
     CodeStatus,
     Condition,
+    InstructionBlock,
+    InstructionChoice,
+    Instructions,
     Item,
     ItemKind,
     LocalizedText,
@@ -69,7 +72,14 @@ LOINC_CBC = Code(
 LOINC_SEMEN = Code("loinc_3160_9", "http://loinc.org", "3160-9", "Volume of Semen")
 SNOMED_PSA = Code("sct_63476009", "http://snomed.info/sct", "63476009", "PSA measurement")
 
-SA_INSTRUCTIONS = text(
+
+def plain_instructions(key: str, en: str, ru: str) -> tuple[InstructionChoice, ...]:
+    """Unconditional instructions under `key`, as an order item carries them."""
+    return (InstructionChoice(Instructions(key, (InstructionBlock(text(en, ru)),))),)
+
+
+SA_INSTRUCTIONS = plain_instructions(
+    "semen_analysis",
     "1. Do not ejaculate for 2 to 7 days before the test.\n"
     "2. Produce the sample into the pot the lab gives you.\n\n"
     "Bring the pot to the lab within one hour.",
@@ -77,7 +87,8 @@ SA_INSTRUCTIONS = text(
     "2. Соберите материал в контейнер, выданный лабораторией.\n\n"
     "Доставьте контейнер в лабораторию в течение часа.",
 )
-PEU_INSTRUCTIONS = text(
+PEU_INSTRUCTIONS = plain_instructions(
+    "post_ejaculatory_urine",
     "3. Pass urine as printed on this sheet: {item:peu_pre_void}.\n4. Use no lubricant.",
     "3. Помочитесь, как указано в памятке: {item:peu_pre_void}.\n4. Не используйте смазку.",
 )

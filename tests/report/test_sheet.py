@@ -30,7 +30,9 @@ def _font_sizes(data: bytes) -> set[float]:
 
 def test_sheet_data_covers_every_item(small_workflow: Workflow) -> None:
     data = build_sheet_data(small_workflow, CLINIC, "en")
-    items = [item for section in data.sections for item in section.items]
+    every = [item for section in data.sections for item in section.items]
+    grids = (SheetKind.ORDER_GRID, SheetKind.YNU_GRID)
+    items = [item for item in every if item.kind not in grids]
     assert [item.item_id for item in items] == [item.id for item in small_workflow.items()]
     kinds = {item.item_id: item.kind for item in items}
     assert kinds["hx_dry"] is SheetKind.YNU
@@ -41,7 +43,8 @@ def test_sheet_data_covers_every_item(small_workflow: Workflow) -> None:
     assert next(item for item in items if item.item_id == "sa_site").indent
     assert data.qr_payload == "workup:test_workup:v3"
     assert data.patient_fields == ("Name", "Date of birth", "Chart number")
-    assert data.order_choices == ("Ordered", "Not indicated", "Declined")
+    assert data.order_choices == ("Ordered", "Done elsewhere", "Not indicated", "Declined")
+    assert data.signature_fields == ("Clinician's signature", "Date")
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
@@ -149,9 +152,52 @@ def test_shipped_workflow_sheet_is_compact_and_legible(language: str) -> None:
         pytest.skip("the shipped workflow cannot be loaded here")
     pdf = sheet_pdf(workflow, CLINIC, language)
     pages = pdf_pages(pdf)
-    assert len(pages) <= 6
+    # four A4 pages in English; the longer Russian labels need a fifth
+    assert len(pages) <= (4 if language == "en" else 5)
     assert min(_font_sizes(pdf)) >= 9
     payload = qr_payload(workflow)
     for number, page in enumerate(pages, start=1):
         assert payload in page
         assert (f"page {number} of" if language == "en" else f"стр. {number} из") in page
+
+
+def test_orders_form_a_grid_with_one_legend(small_workflow: Workflow) -> None:
+    data = build_sheet_data(small_workflow, CLINIC, "en")
+    legends: list[str] = []
+    for section in data.sections:
+        kinds = [item.kind for item in section.items]
+        if SheetKind.ORDER not in kinds:
+            assert SheetKind.ORDER_GRID not in kinds
+            continue
+        # the grid header comes right before the section's first order
+        assert kinds.index(SheetKind.ORDER_GRID) == kinds.index(SheetKind.ORDER) - 1
+        assert kinds.count(SheetKind.ORDER_GRID) == 1
+        legends.append(section.items[kinds.index(SheetKind.ORDER_GRID)].label)
+    assert legends[0] == "1 Ordered · 2 Done elsewhere · 3 Not indicated · 4 Declined"
+    assert all(legend == "" for legend in legends[1:])
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_shipped_sheet_has_signature_other_lines_and_no_app_only_items(language: str) -> None:
+    workflow = _shipped_workflow()
+    if workflow is None:
+        pytest.skip("the shipped workflow cannot be loaded here")
+    data = build_sheet_data(workflow, CLINIC, language)
+    items = {item.item_id: item for section in data.sections for item in section.items}
+    # a writing line after every choice with an "other (specify)" option
+    for item_id in ("sa_extended", "sa_collection_method", "leak_when", "hx_diabetes"):
+        assert items[item_id].other_line, item_id
+    assert not items["hx_course"].other_line
+    assert items["hx_med_list"].lines == 5
+    assert [section.code for section in data.sections].index("I") == [
+        section.code for section in data.sections
+    ].index("B10") + 1
+    pages = pdf_pages(sheet_pdf(workflow, CLINIC, language))
+    text = flat(" ".join(pages))
+    for app_only in ("PDF language", "Язык PDF", "Include patient", "памятку для пациента"):
+        assert app_only not in text
+    assert "(optional) (optional)" not in text
+    assert "optional (optional)" not in text.lower()
+    signature = "Clinician's signature" if language == "en" else "Подпись врача"
+    assert signature in flat(pages[-1])
+    assert text.count(signature) == 1

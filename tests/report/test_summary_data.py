@@ -81,7 +81,7 @@ def test_russian_values_use_russian_words(small_workflow: Workflow) -> None:
     values = {entry.item_id: entry.value for section in data.recorded for entry in section.entries}
     assert values["hx_dry"] == "Да"
     assert values["hx_volume"] == "0,5 мл"
-    assert data.document_title == "Сводка обследования"
+    assert data.document_title == "Обследование при нарушениях эякуляции"
     assert data.orders[0].status == "Назначено"
     assert data.page_label(2, 5) == "стр. 2 из 5"
 
@@ -98,7 +98,7 @@ def test_instructions_only_for_ordered_items_with_placeholders_filled(
     small_workflow: Workflow,
 ) -> None:
     data = _build(small_workflow)
-    pages = {page.item_id: page for page in data.instructions}
+    pages = {page.item_ids[0]: page for page in data.instructions}
     assert list(pages) == ["sa_order", "peu_order"]
     assert "Leave a little urine" in pages["peu_order"].text
     assert "{item:" not in pages["peu_order"].text
@@ -120,7 +120,7 @@ def test_done_elsewhere_gets_no_instructions_and_missing_date_is_said(
     orders = dict(ORDERS)
     orders["sa_order"] = OrderState(OrderStatus.DONE_ELSEWHERE)
     data = _build(small_workflow, orders=orders)
-    assert [page.item_id for page in data.instructions] == ["peu_order"]
+    assert [page.item_ids for page in data.instructions] == [("peu_order",)]
     semen = next(entry for entry in data.orders if entry.item_id == "sa_order")
     assert semen.date == "date not recorded"
 
@@ -166,7 +166,7 @@ def test_header_footer_and_patient_block(small_workflow: Workflow) -> None:
 def test_unknown_language_falls_back_to_english(small_workflow: Workflow) -> None:
     data = _build(small_workflow, language="de")
     assert data.language == "en"
-    assert data.document_title == "Workup summary"
+    assert data.document_title == "Ejaculatory disorder workup"
 
 
 def test_control_characters_are_cleaned_in_data(small_workflow: Workflow) -> None:
