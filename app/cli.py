@@ -231,7 +231,8 @@ def _cmd_workflows(context: _Context) -> int:
     catalog = services.load_catalog(context.settings)
     for workflow_id, workflow in sorted(catalog.workflows.items()):
         source = catalog.sources.get(workflow_id, "")
-        print(f"{workflow_id}\t{workflow.version}\t{workflow.title.en}\t{source}", file=context.out)
+        fields = (workflow_id, str(workflow.version), workflow.title.en, str(source))
+        print("\t".join(_plain(field) for field in fields), file=context.out)
     for problem in catalog.problems:
         print(f"workup: broken workflow file: {problem}", file=context.err)
     for warning in catalog.warnings:
@@ -364,11 +365,14 @@ def _cmd_encounters(context: _Context) -> int:
     if args.action == "list":
         for summary in service.list_encounters(args.search, limit=args.limit):
             updated = summary.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            print(
-                f"{summary.id}\t{summary.patient_name}\t{summary.workflow_id}"
-                f"\t{summary.status.value}\t{updated}",
-                file=context.out,
+            fields = (
+                str(summary.id),
+                summary.patient_name,
+                summary.workflow_id,
+                summary.status.value,
+                updated,
             )
+            print("\t".join(_plain(field) for field in fields), file=context.out)
         return EXIT_OK
     if args.action == "import":
         try:
@@ -472,9 +476,18 @@ def _cmd_db_backups(context: _Context, url: str) -> int:
     return EXIT_OK
 
 
+_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\"}
+
+
 def _plain(text: str) -> str:
-    """A field of tab-separated output: no tab, newline or other control character."""
-    return "".join(character if character.isprintable() else "?" for character in text)
+    """Text as a field of tab-separated output on a terminal: tabs, line breaks, backslashes
+    and every other control or invisible formatting character written as an escape, so that
+    a name can neither break the columns nor send commands to the terminal."""
+    return "".join(
+        _ESCAPES.get(character)
+        or (character if character.isprintable() else f"\\u{ord(character):04x}")
+        for character in text
+    )
 
 
 class _CopyProgress:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from app.domain.limits import MAX_NESTING, nesting_depth
 from app.fileio import make_private_dirs, package_dir
 
 APP_NAME = "ejaculatory-disorder-workup"
@@ -104,9 +105,16 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file; defaults when it does not exist."""
     path = path or settings_path()
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if nesting_depth(text) > MAX_NESTING:
+            raise ConfigError(f"{path}: the settings file is nested too deeply")
+        raw = json.loads(text)
     except FileNotFoundError:
         return Settings()
+    except RecursionError as error:
+        raise ConfigError(
+            f"{path}: the settings file is nested too deeply to be settings"
+        ) from error
     except (OSError, ValueError) as error:
         raise ConfigError(f"{path}: cannot read the settings file ({error})") from error
     if not isinstance(raw, dict):

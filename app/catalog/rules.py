@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.catalog.problems import Problem, WorkflowFileError
 from app.domain.encounter import OrderStatus
+from app.domain.limits import MAX_INTEGER, MAX_NESTING, MAX_WORKFLOW_FILE_BYTES, nesting_depth
 from app.domain.workflow import (
     CHOICE_KINDS,
     CONDITION_KINDS,
@@ -38,10 +39,10 @@ if TYPE_CHECKING:
 
     from app.catalog.lines import LineIndex, Path
 
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-"""Workflow, section, item and list ids: lower case letters, digits and _."""
-VALUE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
-"""Option values: lower case letters, digits and _ (a digit may come first)."""
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+"""Workflow, section, item and list ids: lower case letters, digits and _ (matched whole)."""
+VALUE_PATTERN = re.compile(r"[a-z0-9][a-z0-9_]*")
+"""Option values: lower case letters, digits and _ (a digit may come first; matched whole)."""
 PLACEHOLDER = re.compile(r"\{item:([^{}]*)\}")
 """`{item:ITEM_ID}` inside an instruction text."""
 
@@ -133,8 +134,17 @@ def check_workflow(text: str, path: str, parse: Parser = parse_toml) -> CheckRes
 
 def _check(text: str, path: str, parse: Parser, *, warnings: bool) -> CheckResult:
     """`check_workflow`, with the warnings left out (as found) unless `warnings`."""
+    if len(text) > MAX_WORKFLOW_FILE_BYTES:
+        message = f"the file is larger than {MAX_WORKFLOW_FILE_BYTES:,} characters"
+        return CheckResult(None, [Problem(path, 1, "workflow", message)], [])
+    if nesting_depth(text) > MAX_NESTING:
+        message = f"arrays or tables nested deeper than {MAX_NESTING} levels"
+        return CheckResult(None, [Problem(path, 1, "workflow", message)], [])
     try:
         data = parse(text)
+    except RecursionError:  # nesting the look above missed (brackets inside comments)
+        message = "arrays or tables nested too deeply to read"
+        return CheckResult(None, [Problem(path, 1, "workflow", message)], [])
     except ValueError as error:  # a TOMLDecodeError, or another error to pass on
         import tomllib
 
@@ -391,9 +401,15 @@ class _Checker:
         version = data.get("version")
         if version is None:
             self.error(subject, (), "missing version")
-        elif isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        elif (
+            isinstance(version, bool)
+            or not isinstance(version, int)
+            or not 1 <= version <= MAX_INTEGER
+        ):
             self.error(
-                subject, ("version",), f"version must be a positive integer, not {_show(version)}"
+                subject,
+                ("version",),
+                f"version must be a whole number from 1 to {MAX_INTEGER}, not {_show(version)}",
             )
         title = None
         if "title" not in data:
@@ -442,7 +458,7 @@ class _Checker:
         if not isinstance(value, str):
             self.error(subject, (*where, "id"), "id must be text")
             return None
-        if not ID_PATTERN.match(value):
+        if not ID_PATTERN.fullmatch(value):
             self.error(subject, (*where, "id"), f"bad id {_show(value)}: {_ID_RULE}")
         return value
 
@@ -456,7 +472,7 @@ class _Checker:
             subject = f"list {name}"
             where: Path = ("lists", name)
             before = len(self.problems)
-            if not ID_PATTERN.match(name):
+            if not ID_PATTERN.fullmatch(name):
                 self.error(subject, where, f"bad list name: {_ID_RULE}")
             if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
                 self.error(subject, where, f"list must be written as [[lists.{name}]] tables")
@@ -492,7 +508,7 @@ class _Checker:
         for key in entry:
             if key not in OPTION_KEYS:
                 self.error(subject, (*where, key), f"unknown key {_show(key)} in option '{value}'")
-        if not VALUE_PATTERN.match(value):
+        if not VALUE_PATTERN.fullmatch(value):
             self.error(subject, value_where, f"bad value {_show(value)}: {_VALUE_RULE}")
         if value in first_seen:
             self.error(

@@ -19,6 +19,7 @@ from app.domain.encounter import (
     Patient,
 )
 from app.domain.errors import AnswerError
+from app.domain.limits import MAX_INTEGER
 from app.domain.values import AnswerValue, from_json, to_json
 from app.domain.workflow import LANGUAGES, Item, ItemKind, Workflow
 
@@ -574,8 +575,8 @@ class _Object:
         value = self._raw[key]
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(key, f"expected an integer, got {_show(value)}")
-        if value < minimum:
-            self.fail(key, f"expected an integer of at least {minimum}, got {value}")
+        if not minimum <= value <= MAX_INTEGER:
+            self.fail(key, f"expected a whole number from {minimum} to {MAX_INTEGER}, got {value}")
         return value
 
     def choice(self, key: str, enum: type[_E]) -> _E:

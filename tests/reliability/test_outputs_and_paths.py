@@ -3,8 +3,10 @@ odd paths and dates give one line, never an internal error."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import signal
 import sqlite3
 import stat
@@ -195,3 +197,81 @@ def test_a_sqlite_file_with_wal_files_is_still_read_with_them(
         assert "InTheWal" in listed.stdout
     finally:
         writer.close()
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "workflows" / "retrograde_ejaculation.toml"
+
+
+def test_numbers_beyond_a_stored_integer_are_refused_by_name(recorded: str, tmp_path: Path) -> None:
+    exported = _workup(recorded, "encounters", "export", "1", "--out", str(tmp_path / "e.json"))
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads((tmp_path / "e.json").read_text(encoding="utf-8"))
+    document["encounter"]["revision"] = 2**70
+    (tmp_path / "big.json").write_text(json.dumps(document), encoding="utf-8")
+    imported = _workup(recorded, "encounters", "import", str(tmp_path / "big.json"))
+    assert imported.returncode == 1
+    assert "revision" in imported.stderr
+    assert "internal error" not in imported.stderr
+
+    text = SHIPPED.read_text(encoding="utf-8")
+    (tmp_path / "w.toml").write_text(
+        re.sub(r"(?m)^version = \d+", f"version = {2**70}", text, count=1), encoding="utf-8"
+    )
+    validated = _workup(recorded, "workflows", "validate", str(tmp_path / "w.toml"))
+    assert validated.returncode == 2
+    assert "version must be a whole number from 1 to 2147483647" in validated.stdout
+
+
+def test_ids_are_matched_whole(recorded: str, tmp_path: Path) -> None:
+    text = SHIPPED.read_text(encoding="utf-8")
+    changed = re.sub(r'(?m)^id = "([a-z_]+)"', r'id = "\1\\n"', text, count=1)
+    assert changed != text
+    (tmp_path / "w.toml").write_text(changed, encoding="utf-8")
+    validated = _workup(recorded, "workflows", "validate", str(tmp_path / "w.toml"))
+    assert validated.returncode == 2
+    assert "w.toml:" in validated.stdout
+
+
+def test_a_deeply_nested_workflow_file_is_one_broken_file(recorded: str, tmp_path: Path) -> None:
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "deep.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    validated = _workup(recorded, "workflows", "validate", str(folder / "deep.toml"))
+    assert validated.returncode == 2
+    assert validated.stdout.startswith(f"{folder / 'deep.toml'}:1:")
+    listed = _workup(
+        recorded, "workflows", "list", env=dict(os.environ, WORKUP_WORKFLOWS_DIR=str(folder))
+    )
+    assert listed.returncode == 0
+    assert listed.stdout.startswith("retrograde_ejaculation\t")
+    assert "deep.toml" in listed.stderr
+    assert "internal error" not in listed.stderr
+
+
+def test_a_deeply_nested_settings_file_is_one_line(recorded: str, tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.json").write_text('{"a":' * 100_000 + "1" + "}" * 100_000)
+    completed = _workup(
+        recorded, "encounters", "list", env=dict(os.environ, WORKUP_CONFIG_DIR=str(config))
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.count("\n") == 1
+    assert "nested too deeply" in completed.stderr
+
+
+def test_tab_separated_output_escapes_what_would_break_it(
+    recorded: str, tmp_path: Path, shipped_catalog: Catalog, clock: FixedClock
+) -> None:
+    service = WorkupService.open(Settings(), recorded, clock=clock, catalog=shipped_catalog)
+    patient = service.create_patient("Evil\x1b[31mRed\tTab", "Line\nBreak", date(1980, 5, 1), "C-2")
+    assert patient.id is not None
+    service.start_encounter(patient.id, WORKFLOW_ID, "Dr. A")
+    service.close()
+    listed = _workup(recorded, "encounters", "list")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 2
+    assert all(line.count("\t") == 4 for line in lines)
+    assert "\x1b" not in listed.stdout
+    assert "Evil\\u001b[31mRed\\tTab" in listed.stdout
