@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from app.catalog import Catalog
 from app.config import Settings, shipped_workflows_dir
@@ -16,6 +18,10 @@ from app.services import WorkupService
 from tests.postgres import ClusterError, PostgresCluster, start_cluster, unavailable
 
 WORKFLOW_ID = "retrograde_ejaculation"
+
+# CI draws the same examples every run (a failure there is repeatable), locally they vary.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
 class FixedClock:

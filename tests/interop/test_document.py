@@ -24,6 +24,7 @@ from app.domain.encounter import (
     OrderStatus,
     Patient,
 )
+from app.domain.limits import MAX_INTEGER
 from app.domain.values import AnswerValue, YnuDetails
 from app.domain.workflow import (
     YNU_VALUES,
@@ -455,7 +456,7 @@ def encounters(draw: st.DrawFn) -> Encounter:
         clinician=draw(TEXT),
         created_at=draw(MOMENTS),
         updated_at=draw(MOMENTS),
-        revision=draw(st.integers(0, 2**40)),
+        revision=draw(st.integers(0, MAX_INTEGER)),
         answers=draw(answers_strategy()),
         orders={
             item_id: draw(ORDER_STATES)
@@ -463,6 +464,36 @@ def encounters(draw: st.DrawFn) -> Encounter:
         },
         **draw(lifecycle_strategy()),
     )
+
+
+EXPLICIT_ROUND_TRIPS = {
+    "every item kind": {},
+    "white space at both ends of texts": {
+        "answers": {
+            **FULL_ANSWERS,
+            "hx_notes": "  \t leading and trailing \n ",
+            "lab_other": "\u00a0 non-breaking \u00a0",
+            "hx_med_alpha": YnuDetails("yes", "  тамсулозин  "),
+        },
+        "clinician": "  Dr. Space  ",
+    },
+    "Cyrillic everywhere": {
+        "answers": {**FULL_ANSWERS, "hx_notes": "Жалобы: «сухой» оргазм — ёжик, Ъ"},
+        "clinician": "Д-р Волкова",
+        "patient": PATIENT._replace(family_name="Иванов", given_name="Пётр", chart_number="Ф-1"),
+    },
+    "a 100,000-character note": {"answers": {**FULL_ANSWERS, "hx_notes": "абв\n" * 25_000}},
+    "the largest revision": {"revision": MAX_INTEGER},
+}
+
+
+@pytest.mark.parametrize("changes", EXPLICIT_ROUND_TRIPS.values(), ids=EXPLICIT_ROUND_TRIPS)
+def test_chosen_encounters_round_trip(changes: dict[str, Any]) -> None:
+    """The cases a random draw may miss, every run."""
+    encounter = make_encounter(**changes)
+    read = round_trip(encounter)
+    assert read == expected(encounter)
+    assert read.answers == encounter.answers
 
 
 @settings(max_examples=100, deadline=None)
@@ -619,7 +650,7 @@ BAD_DOCUMENTS: list[tuple[str, Mutator, str]] = [
     (
         "version zero",
         _set("format_version", 0),
-        "field 'format_version': expected an integer of at least 1, got 0",
+        "field 'format_version': expected a whole number from 1 to 2147483647, got 0",
     ),
     ("missing patient", _delete("patient"), "field 'patient': required field is missing"),
     (
@@ -797,7 +828,7 @@ BAD_DOCUMENTS: list[tuple[str, Mutator, str]] = [
     (
         "negative revision",
         _set("encounter.revision", -1),
-        "field 'encounter.revision': expected an integer of at least 0, got -1",
+        "field 'encounter.revision': expected a whole number from 0 to 2147483647, got -1",
     ),
     (
         "boolean revision",

@@ -243,7 +243,9 @@ def test_an_edit_on_a_locked_database_fails_clearly_and_loses_nothing(
     message, waited = _edit_while_locked(path, shipped_catalog)
     assert str(path) in message, message
     assert "locked" in message, message
-    assert 0.9 < waited < 5, waited
+    # It waited for the lock (at least the 1 s timeout); no upper bound in seconds: a busy
+    # machine only makes it later, and the bound itself is SQLite's busy timeout.
+    assert waited > 0.9, waited
 
 
 @pytest.mark.usefixtures("short_busy_timeout")
@@ -252,10 +254,18 @@ def test_the_locked_message_says_what_to_do(tmp_path: Path, shipped_catalog: Cat
     assert "another program" in message, message
 
 
-@pytest.mark.slow
 def test_the_shipped_lock_wait_is_bounded(tmp_path: Path, shipped_catalog: Catalog) -> None:
-    _message, waited = _edit_while_locked(tmp_path / "clinic.sqlite3", shipped_catalog)
-    assert waited < 12, waited
+    """Every connection the application opens waits 10 s for a lock, then gives up."""
+    path = tmp_path / "clinic.sqlite3"
+    make_database(path, shipped_catalog)
+    service = WorkupService.open(Settings(), f"sqlite:///{path}", catalog=shipped_catalog)
+    try:
+        for factory in (service.database.read_factory, service.database.write_factory):
+            with factory() as session:
+                timeout = session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
+            assert timeout == 10_000
+    finally:
+        service.close()
 
 
 def test_a_missing_folder_is_named_by_db_check_and_not_created(tmp_path: Path) -> None:
