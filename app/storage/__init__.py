@@ -16,6 +16,7 @@ from app.storage.errors import (
     DuplicateError,
     LockedError,
     NotFoundError,
+    RevisionChangedError,
     SchemaError,
     StorageError,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "DuplicateError",
     "LockedError",
     "NotFoundError",
+    "RevisionChangedError",
     "Repository",
     "SchemaError",
     "StorageError",

@@ -30,18 +30,37 @@ SQLITE_TRIGGERS = {
     "order_states_locked_insert",
     "order_states_locked_update",
     "order_states_locked_delete",
-    "encounters_locked_update",
-    "encounters_locked_delete",
-    "addenda_signed_update",
     "audit_events_no_update",
     "audit_events_no_delete",
+    "encounters_new_is_draft",
+    "encounters_signed_fixed",
+    "encounters_lawful_transition",
+    "encounters_signed_delete",
+    "addenda_insert",
+    "addenda_insert_opens",
+    "addenda_signed_update",
+    "addenda_sign_only",
+    "addenda_signing_closes",
+    "addenda_no_delete",
+    "answers_locked_move",
+    "order_states_locked_move",
+    "patients_signed_update",
+    "patients_signed_delete",
+    "workflow_snapshots_no_update",
+    "workflow_snapshots_used_delete",
 }
 POSTGRESQL_TRIGGERS = {
     "answers_locked",
     "order_states_locked",
-    "encounters_locked",
-    "addenda_signed",
     "audit_events_append_only",
+    "encounters_lawful",
+    "encounters_new_is_draft",
+    "addenda_lawful",
+    "addenda_status",
+    "answers_locked_move",
+    "order_states_locked_move",
+    "patients_signed",
+    "workflow_snapshots_fixed",
 }
 
 
@@ -169,7 +188,9 @@ def test_audit_verify_command_names_the_first_altered_event(
         service.close()
     out, err = io.StringIO(), io.StringIO()
     assert run(["--database-url", database_url, "audit", "verify"], out, err) == 0
-    assert out.getvalue() == f"audit chain intact: {len(events)} events\n"
+    assert out.getvalue() == (
+        f"audit chain intact: {len(events)} events\nwitnessed heads found in the chain: 1\n"
+    )
     altered = events[-2]
     with raw_engine(database_url, superuser=True) as engine:
         allow_audit_tampering(engine)
