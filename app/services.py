@@ -42,6 +42,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 Clock = Callable[[], datetime]
 LANGUAGES = ("en", "ru")
+CHANGED_BEFORE_SIGNING = (
+    "the workup was changed after it was shown; it is shown again as stored: "
+    "review the changes, then sign"
+)
 WITNESS_EVERY = timedelta(minutes=3)
 """While editing, the chain head is written to the witness file at most this often."""
 
@@ -117,7 +121,7 @@ def _translated(function: Callable[P, R]) -> Callable[P, R]:
         except storage_errors.NotFoundError as error:
             raise NotFoundError(str(error)) from error
         except storage_errors.RevisionChangedError as error:
-            raise ChangedError(str(error)) from error
+            raise ChangedError.of(CHANGED_BEFORE_SIGNING) from error
         except storage_errors.LockedError as error:
             raise LockedError(str(error)) from error
         except storage_errors.DuplicateError as error:
@@ -590,16 +594,18 @@ class WorkupService:
         from app.storage.witness import append_head
 
         now = self._clock()
-        if not force and self._witnessed_at is not None:
-            if now - self._witnessed_at < WITNESS_EVERY:
-                return
+        recent = self._witnessed_at is not None and now - self._witnessed_at < WITNESS_EVERY
+        if recent and not force:
+            return
         try:
             append_head(witness_file(self.database), self._repository.audit_head(), now)
         except (OSError, storage_errors.StorageError) as error:
             # The record is stored; only its outside anchor is missing this time.
             import logging
 
-            logging.getLogger(__name__).warning("the audit chain head could not be witnessed: %s", error)
+            logging.getLogger(__name__).warning(
+                "the audit chain head could not be witnessed: %s", error
+            )
             return
         self._witnessed_at = now
 

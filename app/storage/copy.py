@@ -213,7 +213,10 @@ def _sign(writing: Connection, locked: list[dict[str, Any]], addenda: list[dict[
         opened = [row for row in addenda if row["seq"] == seq]
         writing.execute(
             ADDENDA.insert(),
-            [{**row, "signed_by": None, "signed_at": None, "sealed_digest": None} for row in opened],
+            [
+                {**row, "signed_by": None, "signed_at": None, "sealed_digest": None}
+                for row in opened
+            ],
         )
         signed = [
             {

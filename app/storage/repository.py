@@ -35,11 +35,11 @@ from app.storage.database import (
 )
 from app.storage.errors import (
     ConflictError,
-    RevisionChangedError,
     DatabaseUnavailableError,
     DuplicateError,
     LockedError,
     NotFoundError,
+    RevisionChangedError,
     StorageError,
 )
 from app.storage.models import (
@@ -52,15 +52,6 @@ from app.storage.models import (
     PatientRow,
     SnapshotRow,
 )
-from app.storage.witness import ChainHead
-from app.storage.seals import (
-    check_records,
-    check_snapshots,
-    dump,
-    sealed_document,
-    signature_json,
-    stored_state,
-)
 from app.storage.records import (
     WorkflowResolver,
     addendum_from,
@@ -71,8 +62,17 @@ from app.storage.records import (
     patient_from,
     utc,
 )
+from app.storage.seals import (
+    check_records,
+    check_snapshots,
+    dump,
+    sealed_document,
+    signature_json,
+    stored_state,
+)
 from app.storage.unset import UNSET as UNSET
 from app.storage.unset import Unset as _Unset
+from app.storage.witness import ChainHead
 
 GENESIS_HASH: Final = "0" * 64
 # A search matching more than one patient in this many is listed by walking the encounters
@@ -659,8 +659,14 @@ class Repository:
                 row.sealed_digest = digest
                 action = "finalize"
             self._audit(
-                session, encounter_id, signed_by, action, None, None,
-                signature_json(signed_by, now, digest), at=now,
+                session,
+                encounter_id,
+                signed_by,
+                action,
+                None,
+                None,
+                signature_json(signed_by, now, digest),
+                at=now,
             )
             return now
 

@@ -251,7 +251,9 @@ class _Replay:
         if digest == UNKNOWN or self.fixed is None or self.state is None:
             return None
         if content_digest(document_of(self.fixed, self.state)) != digest:
-            return self._fail(event, "the content it sealed is not the content the events before give")
+            return self._fail(
+                event, "the content it sealed is not the content the events before give"
+            )
         return None
 
 
@@ -375,13 +377,9 @@ def _check_range(session: Session, low: int, high: int) -> tuple[str | None, int
     }
     answers = _grouped(session.scalars(select(AnswerRow).where(within(AnswerRow.encounter_id))))
     orders = _grouped(session.scalars(select(OrderRow).where(within(OrderRow.encounter_id))))
-    addenda = _grouped(
-        session.scalars(select(AddendumRow).where(within(AddendumRow.encounter_id)))
-    )
+    addenda = _grouped(session.scalars(select(AddendumRow).where(within(AddendumRow.encounter_id))))
     events = _grouped(
-        session.scalars(
-            select(AuditRow).where(within(AuditRow.encounter_id)).order_by(AuditRow.id)
-        )
+        session.scalars(select(AuditRow).where(within(AuditRow.encounter_id)).order_by(AuditRow.id))
     )
     skipped = 0
     for encounter_id in sorted(set(encounters) | set(events)):
@@ -424,7 +422,10 @@ def check_snapshots(session: Session) -> str | None:
     """The first workflow snapshot whose text does not have its recorded SHA-256."""
     rows = session.execute(
         select(
-            SnapshotRow.id, SnapshotRow.workflow_id, SnapshotRow.content_hash, SnapshotRow.source_text
+            SnapshotRow.id,
+            SnapshotRow.workflow_id,
+            SnapshotRow.content_hash,
+            SnapshotRow.source_text,
         ).order_by(SnapshotRow.id)
     )
     for snapshot_id, workflow_id, content_hash, source_text in rows:

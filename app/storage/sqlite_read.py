@@ -19,8 +19,8 @@ from app.storage.errors import NotFoundError
 from app.storage.records import (
     WorkflowResolver,
     addendum_from,
-    check_snapshot,
     answers_from,
+    check_snapshot,
     encounter_from,
     order_from,
     patient_from,

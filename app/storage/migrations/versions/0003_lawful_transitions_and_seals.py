@@ -62,6 +62,9 @@ LAWFUL_TRANSITION = f"""(
 )"""
 
 
+ADDENDUM_OPENED = "an addendum is opened unsigned, next in number, on a signed encounter"
+
+
 def _changed(columns: tuple[str, ...]) -> str:
     return " OR ".join(f"NEW.{column} IS DISTINCT FROM OLD.{column}" for column in columns)
 
@@ -129,7 +132,7 @@ SQLITE_TRIGGERS = [
         OR NEW.sealed_digest IS NOT NULL
         OR NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM addenda
                            WHERE encounter_id = NEW.encounter_id)
-    {_raise("an addendum is opened unsigned, next in number, on a signed encounter")}
+    {_raise(ADDENDUM_OPENED)}
     """,
     """
     CREATE TRIGGER addenda_insert_opens AFTER INSERT ON addenda
@@ -256,7 +259,7 @@ POSTGRESQL_TRIGGERS = [
                     OR NEW.sealed_digest IS NOT NULL
                     OR NEW.seq IS DISTINCT FROM (SELECT COALESCE(MAX(seq), 0) + 1 FROM addenda
                                                  WHERE encounter_id = NEW.encounter_id) THEN
-                {_pg_raise("an addendum is opened unsigned, next in number, on a signed encounter")};
+                {_pg_raise(ADDENDUM_OPENED)};
             END IF;
             RETURN NEW;
         END IF;
@@ -348,9 +351,7 @@ def upgrade() -> None:
     """Add the sealed digests and the event count; replace the encounter and addendum triggers."""
     op.add_column("encounters", sa.Column("sealed_digest", sa.String(64)))
     op.add_column("addenda", sa.Column("sealed_digest", sa.String(64)))
-    op.add_column(
-        "audit_head", sa.Column("events", sa.Integer, nullable=False, server_default="0")
-    )
+    op.add_column("audit_head", sa.Column("events", sa.Integer, nullable=False, server_default="0"))
     op.execute("UPDATE audit_head SET events = (SELECT COUNT(*) FROM audit_events)")
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
@@ -385,9 +386,9 @@ def downgrade() -> None:
         old_functions = {function for _trigger, _table, function in OLD_POSTGRESQL}
         old_triggers = {trigger for trigger, _table, _function in OLD_POSTGRESQL}
         for statement in initial.POSTGRESQL_TRIGGERS:
-            if any(f"FUNCTION {name}()" in statement.split("RETURNS")[0] for name in old_functions):
-                op.execute(statement)
-            elif any(f"TRIGGER {name} " in statement for name in old_triggers):
+            if any(
+                f"FUNCTION {name}()" in statement.split("RETURNS")[0] for name in old_functions
+            ) or any(f"TRIGGER {name} " in statement for name in old_triggers):
                 op.execute(statement)
     op.drop_column("audit_head", "events")
     op.drop_column("addenda", "sealed_digest")
