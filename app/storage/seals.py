@@ -179,8 +179,9 @@ class _Replay:
         self.language = language
         self.state: State | None = None
         self.replayable = True
+        self.seal_problem: str | None = None
 
-    def _fail(self, event: AuditRow, what: str) -> str:
+    def _problem(self, event: AuditRow, what: str) -> str:
         return f"encounter {self.encounter_id}: event {event.id} ({event.action}): {what}"
 
     def apply(self, event: AuditRow) -> str | None:
@@ -201,13 +202,15 @@ class _Replay:
             return None
         state = self.state
         if state is None:
-            return self._fail(event, "comes before the encounter was created")
+            return self._problem(event, "comes before the encounter was created")
         if action in ("answer", "order"):
             values = state["answers" if action == "answer" else "orders"]
             item = event.item_id or ""
             old = values.get(item)
             if (None if old is None else dump(old)) != _canonical(event.old_json):
-                return self._fail(event, f"{action} {item}: its old value is not the value before")
+                return self._problem(
+                    event, f"{action} {item}: its old value is not the value before"
+                )
             if event.new_json is None:
                 values.pop(item, None)
             else:
@@ -238,20 +241,21 @@ class _Replay:
             )
         elif action == "sign_addendum":
             if not state["addenda"]:
-                return self._fail(event, "signs an addendum that was never opened")
+                return self._problem(event, "signs an addendum that was never opened")
             signature = _signature(event)
             state["status"] = "amended"
             state["addenda"][-1].update(signature)
             return self._check_seal(event, signature["sealed_digest"])
         else:
-            return self._fail(event, "is not an action the application records")
+            return self._problem(event, "is not an action the application records")
         return None
 
     def _check_seal(self, event: AuditRow, digest: Any) -> str | None:
         if digest == UNKNOWN or self.fixed is None or self.state is None:
             return None
-        if content_digest(document_of(self.fixed, self.state)) != digest:
-            return self._fail(
+        if content_digest(document_of(self.fixed, self.state)) != digest and not self.seal_problem:
+            # Reported after the stored state is compared, which names the field.
+            self.seal_problem = self._problem(
                 event, "the content it sealed is not the content the events before give"
             )
         return None
@@ -327,7 +331,12 @@ def seal_problem(encounter_id: int, fixed: Fixed, stored: State) -> str | None:
     if digest is None:
         return None
     if content_digest(document_of(fixed, stored)) != digest:
-        return f"encounter {encounter_id}: sealed_digest: the content differs from what was signed"
+        # Answers, orders, addenda and language were compared with the events before: what
+        # differs is the patient, the workflow or the encounter's identity.
+        return (
+            f"encounter {encounter_id}: sealed_digest: the patient, workflow, language or "
+            "encounter identity differs from what was signed"
+        )
     return None
 
 
@@ -410,8 +419,10 @@ def _check_range(session: Session, low: int, high: int) -> tuple[str | None, int
             orders.get(encounter_id, []),
             addenda.get(encounter_id, []),
         )
-        problem = first_difference(encounter_id, state, replay.state) or seal_problem(
-            encounter_id, fixed, state
+        problem = (
+            first_difference(encounter_id, state, replay.state)
+            or seal_problem(encounter_id, fixed, state)
+            or replay.seal_problem
         )
         if problem is not None:
             return problem, skipped

@@ -58,6 +58,7 @@ CASES: dict[str, dict[str, list[list[str]]]] = {
         "wrong": [["db", "copy", "--to", "nonsense://"], ["db", "copy", "--to", "{tmp}/x.sqlite3"]],
     },
     "audit verify": {"missing": [], "wrong": [["audit", "verify", "--from", "3"]]},
+    "audit head": {"missing": [], "wrong": [["audit", "head", "3"]]},
     "fhir export": {
         "missing": [["fhir", "export"], ["fhir", "export", "1"]],
         "wrong": [["fhir", "export", "one", "--out", "{tmp}/f.json"]],
@@ -85,6 +86,7 @@ VALID = {
     "db check": ["db", "check"],
     "db copy": ["db", "copy", "--to", "sqlite:///{tmp}/copy.sqlite3"],
     "audit verify": ["audit", "verify"],
+    "audit head": ["audit", "head"],
     "fhir export": ["fhir", "export", "1", "--out", "{tmp}/f.json"],
     "fhir questionnaire": ["fhir", "questionnaire", "retrograde_ejaculation", "--out", "{tmp}/q"],
 }
