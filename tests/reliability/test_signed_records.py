@@ -49,12 +49,18 @@ class Records:
 
     def __init__(self, service: WorkupService) -> None:
         self.draft = _start(service, "D-1")
+        service.set_answer(self.draft, "hx_sx_fever", "no", CLINICIAN)
         self.finalized = _start(service, "F-1")
         service.finalize(self.finalized, CLINICIAN)
         self.amending = _start(service, "M-1")
         service.finalize(self.amending, CLINICIAN)
         service.amend(self.amending, "history corrected", CLINICIAN)
         service.set_answer(self.amending, "hx_sx_fever", "yes", CLINICIAN)
+        self.reamending = _start(service, "R-1")
+        service.finalize(self.reamending, CLINICIAN)
+        service.amend(self.reamending, "first", CLINICIAN)
+        service.finalize(self.reamending, CLINICIAN)
+        service.amend(self.reamending, "second", CLINICIAN)
         self.amended = _start(service, "A-1")
         service.finalize(self.amended, CLINICIAN)
         service.amend(self.amended, "order added", CLINICIAN)
@@ -66,6 +72,7 @@ class Records:
             "finalized": self.finalized,
             "amending": self.amending,
             "amended": self.amended,
+            "reamending": self.reamending,
         }
 
 
@@ -182,8 +189,17 @@ FORGERIES = [
         id="open-addendum-reason-changed",
     ),
     pytest.param(
+        "UPDATE addenda SET reason = 'other', signed_by = 'Mallory', signed_at = opened_at "
+        "WHERE encounter_id = :amending",
+        id="open-addendum-signed-with-other-reason",
+    ),
+    pytest.param(
+        "UPDATE addenda SET signed_by = 'Mallory' WHERE encounter_id = :reamending AND seq = 1",
+        id="earlier-addendum-re-signed-while-amending",
+    ),
+    pytest.param(
         "UPDATE answers SET encounter_id = :finalized WHERE encounter_id = :draft "
-        "AND item_id = 'visit_main_complaint'",
+        "AND item_id = 'hx_sx_fever'",
         id="answer-moved-into-signed",
     ),
     pytest.param(
