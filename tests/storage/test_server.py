@@ -395,6 +395,9 @@ def test_a_0002_database_with_signed_records_upgrades_verifies_and_amends(
         assert result.ok, result.first_problem
     finally:
         service.close()
-    with raw_engine(database_url) as engine, pytest.raises(DBAPIError, match="refused: "):
-        with engine.begin() as sql:
-            sql.execute(text("UPDATE encounters SET status = 'finalized' WHERE id = 1"))
+    with (
+        raw_engine(database_url) as engine,
+        pytest.raises(DBAPIError, match="refused: "),
+        engine.begin() as sql,
+    ):
+        sql.execute(text("UPDATE encounters SET status = 'finalized' WHERE id = 1"))
