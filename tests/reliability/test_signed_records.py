@@ -4,6 +4,7 @@ database or reported by `audit verify`, naming the encounter (or event, or snaps
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -13,11 +14,12 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from app.cli import run
 from app.config import Settings
 from app.domain.encounter import EncounterStatus
 from app.domain.seal import content_digest
 from app.interop import loads
-from app.services import UnavailableError, WorkupService, witness_file
+from app.services import UnavailableError, WorkupService, export_summary_pdf, witness_file
 from app.storage.models import AuditRow
 from app.storage.records import stored_time
 from app.storage.repository import event_hash
@@ -358,6 +360,27 @@ def test_an_edited_snapshot_is_named_by_verify_and_refused_when_loaded(
             other.encounter(records.finalized)
     finally:
         other.close()
+    with pytest.raises(UnavailableError, match=f"workflow snapshot {snapshot.id} was altered"):
+        export_summary_pdf(Settings(), database_url, records.finalized)
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["--database-url", database_url, "db", "check"], out, err) == 1
+    assert err.getvalue().endswith(
+        f"audit chain: workflow snapshot {snapshot.id} ({snapshot.workflow_id}): source_text: "
+        "the text does not have its recorded SHA-256\n"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["--database-url", database_url, "audit", "verify"], out, err) == 1
+    assert f"workflow snapshot {snapshot.id}" in err.getvalue()
+
+
+def test_audit_head_prints_the_count_and_hash(service: WorkupService, database_url: str) -> None:
+    encounter_id = _start(service, "H-1")
+    service.finalize(encounter_id, CLINICIAN)
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["--database-url", database_url, "audit", "head"], out, err) == 0, err.getvalue()
+    head = service.audit_head()
+    assert out.getvalue() == f"{head.events} {head.hash}\n"
+    assert head.events == len(service.audit_events(encounter_id))
 
 
 @contextmanager
