@@ -123,14 +123,22 @@ def copy_database(
             if progress is not None and addenda:
                 progress(ADDENDA.name, len(addenda), counts[ADDENDA.name])
             head = reading.execute(
-                select(AUDIT_HEAD.c.last_id, AUDIT_HEAD.c.last_hash, AUDIT_HEAD.c.events).where(
-                    AUDIT_HEAD.c.id == 1
-                )
+                select(
+                    AUDIT_HEAD.c.last_id,
+                    AUDIT_HEAD.c.last_hash,
+                    AUDIT_HEAD.c.events,
+                    AUDIT_HEAD.c.sealed_from,
+                ).where(AUDIT_HEAD.c.id == 1)
             ).one()
             writing.execute(
                 update(AUDIT_HEAD)
                 .where(AUDIT_HEAD.c.id == 1)
-                .values(last_id=head.last_id, last_hash=head.last_hash, events=head.events)
+                .values(
+                    last_id=head.last_id,
+                    last_hash=head.last_hash,
+                    events=head.events,
+                    sealed_from=head.sealed_from,
+                )
             )
             if writing.dialect.name == "postgresql":
                 _advance_sequences(writing)

@@ -151,3 +151,5 @@ class AuditHeadRow(Base):
     last_id: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
     events: Mapped[int] = mapped_column(Integer, default=0)
+    sealed_from: Mapped[int] = mapped_column(Integer, default=1)
+    """The id of the first event written by schema 0003 or later (earlier ones record less)."""

@@ -899,7 +899,8 @@ class Repository:
             problem = check_snapshots(session)
             if problem is not None:
                 return AuditVerification(chain.events, problem, chain.witnessed)
-            records = check_records(session)
+            head = session.get(AuditHeadRow, 1)
+            records = check_records(session, head.sealed_from if head else 1)
         return AuditVerification(
             chain.events, records.problem, chain.witnessed, records.not_replayed
         )

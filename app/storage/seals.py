@@ -173,8 +173,11 @@ def sealed_document(session: Session, row: EncounterRow) -> dict[str, Any]:
 class _Replay:
     """The state one encounter's audit events give, event by event."""
 
-    def __init__(self, encounter_id: int, fixed: Fixed | None, language: str) -> None:
+    def __init__(
+        self, encounter_id: int, fixed: Fixed | None, language: str, sealed_from: int
+    ) -> None:
         self.encounter_id = encounter_id
+        self.sealed_from = sealed_from
         self.fixed = fixed
         self.language = language
         self.state: State | None = None
@@ -233,7 +236,8 @@ class _Replay:
                     "seq": len(state["addenda"]) + 1,
                     "reason": event.new_json,
                     "opened_by": event.actor,
-                    "opened_at": moment(event.at),
+                    # Before 0003 the event's time was read apart from the addendum's.
+                    "opened_at": moment(event.at) if event.id >= self.sealed_from else UNKNOWN,
                     "signed_by": None,
                     "signed_at": None,
                     "sealed_digest": None,
@@ -253,6 +257,8 @@ class _Replay:
     def _check_seal(self, event: AuditRow, digest: Any) -> str | None:
         if digest == UNKNOWN or self.fixed is None or self.state is None:
             return None
+        if any(addendum["opened_at"] == UNKNOWN for addendum in self.state["addenda"]):
+            return None  # content recorded before 0003 in part: not recomputable
         if content_digest(document_of(self.fixed, self.state)) != digest and not self.seal_problem:
             # Reported after the stored state is compared, which names the field.
             self.seal_problem = self._problem(
@@ -347,8 +353,10 @@ class RecordCheck(NamedTuple):
     not_replayed: int
 
 
-def check_records(session: Session, batch: int = 500) -> RecordCheck:
-    """Replay every encounter's events and compare with what is stored, in id order."""
+def check_records(session: Session, sealed_from: int, batch: int = 500) -> RecordCheck:
+    """Replay every encounter's events and compare with what is stored, in id order.
+
+    Events before `sealed_from` were written before schema 0003 and record less."""
     last = max(
         session.scalar(select(func.max(EncounterRow.id))) or 0,
         session.scalar(select(func.max(AuditRow.encounter_id))) or 0,
@@ -356,7 +364,7 @@ def check_records(session: Session, batch: int = 500) -> RecordCheck:
     not_replayed = 0
     for low in range(1, last + 1, batch):
         high = low + batch - 1
-        problem, skipped = _check_range(session, low, high)
+        problem, skipped = _check_range(session, low, high, sealed_from)
         not_replayed += skipped
         if problem is not None:
             return RecordCheck(problem, not_replayed)
@@ -371,7 +379,7 @@ def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
     return groups
 
 
-def _check_range(session: Session, low: int, high: int) -> tuple[str | None, int]:
+def _check_range(session: Session, low: int, high: int, sealed_from: int) -> tuple[str | None, int]:
     def within(column: Any) -> Any:
         return column.between(low, high)
 
@@ -403,7 +411,7 @@ def _check_range(session: Session, low: int, high: int) -> tuple[str | None, int
         language = next(
             (event.old_json for event in own_events if event.action == "language"), row.language
         )
-        replay = _Replay(encounter_id, fixed, language or row.language)
+        replay = _Replay(encounter_id, fixed, language or row.language, sealed_from)
         for event in own_events:
             problem = replay.apply(event)
             if problem is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -375,22 +375,47 @@ def test_a_0002_database_with_signed_records_upgrades_verifies_and_amends(
             ),
             {"now": now},
         )
-        sql.execute(text("UPDATE audit_head SET last_id = 3, last_hash = :hash"), {"hash": last})
+        # an amendment opened by 0002: its event's time was read apart from the addendum's
+        sql.execute(
+            text(
+                "INSERT INTO addenda (encounter_id, seq, reason, opened_by, opened_at) "
+                "VALUES (1, 1, 'late result', 'Dr. Old', :now)"
+            ),
+            {"now": now},
+        )
+        sql.execute(text("UPDATE encounters SET status = 'amending', revision = 4 WHERE id = 1"))
+        later = {**common, "at": now + timedelta(microseconds=70)}
+        last = _legacy_event(
+            sql,
+            last,
+            encounter_id=1,
+            action="amend",
+            item_id=None,
+            old_json=None,
+            new_json="late result",
+            **later,
+        )
+        sql.execute(text("UPDATE audit_head SET last_id = 4, last_hash = :hash"), {"hash": last})
 
     assert upgrade(database) == ("0002", script_revisions()[-1])
     _assert_at_head(database)
     service = WorkupService.open(Settings(), database_url, clock=clock, catalog=shipped_catalog)
     try:
-        assert service.audit_head().events == 3
+        assert service.audit_head().events == 4
         result = service.verify_audit()
         assert result.ok, result.first_problem
         assert service.encounter(1).sealed_digest is None  # signed before sealing
+        service.set_answer(1, "visit_date", "2026-11-20", "Dr. Old")
+        service.set_answer(1, "visit_clinician", "Dr. Old", "Dr. Old")
+        service.finalize(1, "Dr. Old")  # the addendum opened before the upgrade
         service.amend(1, "corrected after the upgrade", "Dr. New")
-        service.set_answer(1, "visit_date", "2026-11-20", "Dr. New")
-        service.set_answer(1, "visit_clinician", "Dr. Old", "Dr. New")
+        service.set_answer(1, "hx_sx_fever", "yes", "Dr. New")
         service.finalize(1, "Dr. New")
         amended = service.encounter(1)
-        assert amended.addenda[0].sealed_digest is not None
+        assert [addendum.sealed_digest is not None for addendum in amended.addenda] == [
+            True,
+            True,
+        ]
         result = service.verify_audit()
         assert result.ok, result.first_problem
     finally:

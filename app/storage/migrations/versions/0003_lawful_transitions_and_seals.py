@@ -352,7 +352,13 @@ def upgrade() -> None:
     op.add_column("encounters", sa.Column("sealed_digest", sa.String(64)))
     op.add_column("addenda", sa.Column("sealed_digest", sa.String(64)))
     op.add_column("audit_head", sa.Column("events", sa.Integer, nullable=False, server_default="0"))
-    op.execute("UPDATE audit_head SET events = (SELECT COUNT(*) FROM audit_events)")
+    op.add_column(
+        "audit_head", sa.Column("sealed_from", sa.Integer, nullable=False, server_default="1")
+    )
+    op.execute(
+        "UPDATE audit_head SET events = (SELECT COUNT(*) FROM audit_events), "
+        "sealed_from = (SELECT COALESCE(MAX(id), 0) + 1 FROM audit_events)"
+    )
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         for name in OLD_SQLITE_TRIGGERS:
@@ -390,6 +396,7 @@ def downgrade() -> None:
                 f"FUNCTION {name}()" in statement.split("RETURNS")[0] for name in old_functions
             ) or any(f"TRIGGER {name} " in statement for name in old_triggers):
                 op.execute(statement)
+    op.drop_column("audit_head", "sealed_from")
     op.drop_column("audit_head", "events")
     op.drop_column("addenda", "sealed_digest")
     op.drop_column("encounters", "sealed_digest")
