@@ -79,7 +79,7 @@ class Fixed(NamedTuple):
     workflow: dict[str, Any]
 
 
-def fixed_of(row: EncounterRow, patient: PatientRow, snapshot: SnapshotRow) -> Fixed:
+def fixed_of(row: EncounterRow, patient: PatientRow, snapshot: Any) -> Fixed:
     """The fixed part of one stored encounter."""
     return Fixed(
         uid=row.uid,
@@ -117,12 +117,10 @@ def document_of(fixed: Fixed, state: State) -> dict[str, Any]:
 
 
 def state_of(
-    row: EncounterRow,
-    answers: Iterable[AnswerRow],
-    orders: Iterable[OrderRow],
-    addenda: Iterable[AddendumRow],
+    row: EncounterRow, answers: Iterable[Any], orders: Iterable[Any], addenda: Iterable[Any]
 ) -> State:
-    """The recorded state of one stored encounter."""
+    """The recorded state of one stored encounter (answers, orders and addenda as rows or
+    objects with the columns' names)."""
     return {
         "status": row.status,
         "language": row.language,
@@ -362,9 +360,20 @@ def check_records(session: Session, sealed_from: int, batch: int = 500) -> Recor
         session.scalar(select(func.max(AuditRow.encounter_id))) or 0,
     )
     not_replayed = 0
+    snapshots = {
+        row.id: row
+        for row in session.execute(
+            select(
+                SnapshotRow.id,
+                SnapshotRow.workflow_id,
+                SnapshotRow.version,
+                SnapshotRow.content_hash,
+            )
+        )
+    }
     for low in range(1, last + 1, batch):
         high = low + batch - 1
-        problem, skipped = _check_range(session, low, high, sealed_from)
+        problem, skipped = _check_range(session, low, high, sealed_from, snapshots)
         not_replayed += skipped
         if problem is not None:
             return RecordCheck(problem, not_replayed)
@@ -379,32 +388,30 @@ def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
     return groups
 
 
-def _check_range(session: Session, low: int, high: int, sealed_from: int) -> tuple[str | None, int]:
+def _check_range(
+    session: Session, low: int, high: int, sealed_from: int, snapshots: dict[int, Any]
+) -> tuple[str | None, int]:
     def within(column: Any) -> Any:
         return column.between(low, high)
 
     encounters = {
-        row.id: (row, patient, snapshot)
-        for row, patient, snapshot in session.execute(
-            select(EncounterRow, PatientRow, SnapshotRow)
-            .join(PatientRow, PatientRow.id == EncounterRow.patient_id)
-            .join(SnapshotRow, SnapshotRow.id == EncounterRow.snapshot_id)
-            .where(within(EncounterRow.id))
-        )
+        row.id: row for row in session.scalars(select(EncounterRow).where(within(EncounterRow.id)))
     }
-    answers = _grouped(session.scalars(select(AnswerRow).where(within(AnswerRow.encounter_id))))
-    orders = _grouped(session.scalars(select(OrderRow).where(within(OrderRow.encounter_id))))
-    addenda = _grouped(session.scalars(select(AddendumRow).where(within(AddendumRow.encounter_id))))
+    patient_ids = {row.patient_id for row in encounters.values()}
+    patients = {
+        row.id: row
+        for row in session.scalars(select(PatientRow).where(PatientRow.id.in_(patient_ids)))
+    }
     events = _grouped(
         session.scalars(select(AuditRow).where(within(AuditRow.encounter_id)).order_by(AuditRow.id))
     )
     skipped = 0
+    replays: dict[int, _Replay] = {}
     for encounter_id in sorted(set(encounters) | set(events)):
-        stored = encounters.get(encounter_id)
-        if stored is None:
+        row = encounters.get(encounter_id)
+        if row is None:
             return f"encounter {encounter_id}: its audit events exist but it is not stored", skipped
-        row, patient, snapshot = stored
-        fixed = fixed_of(row, patient, snapshot)
+        fixed = fixed_of(row, patients[row.patient_id], snapshots[row.snapshot_id])
         own_events = events.get(encounter_id, [])
         # A new encounter has the language its first language change started from, or,
         # without any, the one stored.
@@ -421,15 +428,44 @@ def _check_range(session: Session, low: int, high: int, sealed_from: int) -> tup
             continue
         if replay.state is None:
             return f"encounter {encounter_id}: it has no audit events", skipped
+        replays[encounter_id] = replay
+    if not replays:
+        return None, skipped
+    # Only the encounters that can be replayed are read further, as plain rows.
+    chosen = list(replays)
+    answers = _grouped(
+        session.execute(
+            select(AnswerRow.encounter_id, AnswerRow.item_id, AnswerRow.value_json).where(
+                AnswerRow.encounter_id.in_(chosen)
+            )
+        )
+    )
+    orders = _grouped(
+        session.execute(
+            select(
+                OrderRow.encounter_id,
+                OrderRow.item_id,
+                OrderRow.status,
+                OrderRow.on_date,
+                OrderRow.note,
+            ).where(OrderRow.encounter_id.in_(chosen))
+        )
+    )
+    addenda = _grouped(
+        session.scalars(select(AddendumRow).where(AddendumRow.encounter_id.in_(chosen)))
+    )
+    for encounter_id, replay in replays.items():
+        assert replay.state is not None
+        assert replay.fixed is not None
         state = state_of(
-            row,
+            encounters[encounter_id],
             answers.get(encounter_id, []),
             orders.get(encounter_id, []),
             addenda.get(encounter_id, []),
         )
         problem = (
             first_difference(encounter_id, state, replay.state)
-            or seal_problem(encounter_id, fixed, state)
+            or seal_problem(encounter_id, replay.fixed, state)
             or replay.seal_problem
         )
         if problem is not None:
