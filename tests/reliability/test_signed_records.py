@@ -19,7 +19,13 @@ from app.config import Settings
 from app.domain.encounter import EncounterStatus
 from app.domain.seal import content_digest
 from app.interop import loads
-from app.services import UnavailableError, WorkupService, export_summary_pdf, witness_file
+from app.services import (
+    ChangedError,
+    UnavailableError,
+    WorkupService,
+    export_summary_pdf,
+    witness_file,
+)
 from app.storage.models import AuditRow
 from app.storage.records import stored_time
 from app.storage.repository import event_hash
@@ -610,3 +616,22 @@ def test_the_witness_file_is_private_and_appended(service: WorkupService) -> Non
     lines = path.read_text(encoding="ascii").splitlines()
     events, digest, _at = lines[-1].split(" ")
     assert ChainHead(int(events), digest) == service.audit_head()
+
+
+def test_signing_refuses_a_revision_newer_than_the_one_reviewed(service: WorkupService) -> None:
+    encounter_id = _start(service, "S-1")
+    reviewed = service.encounter(encounter_id).revision
+    service.set_answer(encounter_id, "hx_sx_fever", "yes", "Dr. Other")  # after the review
+    with pytest.raises(ChangedError, match="changed after it was shown"):
+        service.finalize(encounter_id, CLINICIAN, reviewed)
+    stored = service.encounter(encounter_id)
+    assert stored.status is EncounterStatus.DRAFT
+    assert stored.sealed_digest is None
+    service.finalize(encounter_id, CLINICIAN, stored.revision)
+    service.amend(encounter_id, "late result", CLINICIAN)
+    reviewed = service.encounter(encounter_id).revision
+    service.set_answer(encounter_id, "hx_sx_fever", "no", "Dr. Other")
+    with pytest.raises(ChangedError):
+        service.finalize(encounter_id, CLINICIAN, reviewed)  # signing the addendum
+    assert service.encounter(encounter_id).status is EncounterStatus.AMENDING
+    assert service.verify_audit().ok
