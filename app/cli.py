@@ -153,7 +153,10 @@ def _db_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _audit_arguments(parser: argparse.ArgumentParser) -> None:
     audit_commands = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    audit_commands.add_parser("verify", help="check the audit chain")
+    audit_commands.add_parser(
+        "verify", help="check the audit chain, snapshots and records against their events"
+    )
+    audit_commands.add_parser("head", help="print the audit chain head (event count and hash)")
 
 
 def _fhir_arguments(parser: argparse.ArgumentParser) -> None:
@@ -509,10 +512,22 @@ class _CopyProgress:
 
 
 def _cmd_audit(context: _Context) -> int:
+    if context.args.action == "head":
+        head = context.service().audit_head()
+        print(f"{head.events} {head.hash}", file=context.out)
+        return EXIT_OK
     result = context.service().verify_audit()
     if not result.ok:
         raise CommandError(f"audit chain broken at {result.first_problem}")
     print(f"audit chain intact: {result.events} events", file=context.out)
+    if result.witnessed:
+        print(f"witnessed heads found in the chain: {result.witnessed}", file=context.out)
+    if result.not_replayed:
+        print(
+            f"encounters imported before sealing (checked by the chain only): "
+            f"{result.not_replayed}",
+            file=context.out,
+        )
     return EXIT_OK
 
 

@@ -8,7 +8,7 @@ import importlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec, Self, TypeVar
 
@@ -49,11 +49,18 @@ if TYPE_CHECKING:
     from app.report import ClinicInfo
     from app.storage import AuditVerification, Database, Repository
     from app.storage.backup import BackupInfo as BackupInfo
+    from app.storage.witness import ChainHead
 
 P = ParamSpec("P")
 R = TypeVar("R")
 Clock = Callable[[], datetime]
 LANGUAGES = ("en", "ru")
+CHANGED_BEFORE_SIGNING = (
+    "the workup was changed after it was shown; it is shown again as stored: "
+    "review the changes, then sign"
+)
+WITNESS_EVERY = timedelta(minutes=3)
+"""While editing, the chain head is written to the witness file at most this often."""
 
 
 class ServiceError(Exception):
@@ -92,6 +99,10 @@ class UnavailableError(ServiceError):
     """The database cannot be used (missing, damaged, unreachable, wrong schema)."""
 
 
+class ChangedError(ServiceError):
+    """The encounter changed after the revision the signer reviewed; review it again."""
+
+
 class ConflictError(ServiceError):
     """Another workstation changed the same item; carries the current value and its author."""
 
@@ -122,6 +133,8 @@ def _translated(function: Callable[P, R]) -> Callable[P, R]:
             raise conflict from error
         except storage_errors.NotFoundError as error:
             raise NotFoundError(str(error)) from error
+        except storage_errors.RevisionChangedError as error:
+            raise ChangedError.of(CHANGED_BEFORE_SIGNING) from error
         except storage_errors.LockedError as error:
             raise LockedError(str(error)) from error
         except storage_errors.DuplicateError as error:
@@ -342,7 +355,9 @@ def check_database(url: str) -> DatabaseReport:
             except storage_errors.SchemaError as error:
                 problems.append(str(error))
                 return DatabaseReport(database.label, revision, problems, None)
-            audit = storage.Repository(database, lambda: datetime.now(UTC), "check").verify_audit()
+            audit = storage.Repository(database, lambda: datetime.now(UTC), "check").verify_audit(
+                witnessed_heads(database)
+            )
             from app.storage.roles import role_warnings
 
             warnings = tuple(role_warnings(database))
@@ -385,6 +400,23 @@ def copy_database(
         if not audit.ok:
             raise UnavailableError(f"{target.label}: the copy's audit chain: {audit.first_problem}")
         return DatabaseCopy(source.label, target.label, copied.rows, audit.events)
+
+
+def witness_file(database: Database) -> Path:
+    """This workstation's witness file of `database` (see app.storage.witness)."""
+    from app.storage.witness import witness_path
+
+    return witness_path(data_dir() / "witness", database)
+
+
+def witnessed_heads(database: Database) -> list[ChainHead]:
+    """The chain heads this workstation recorded for `database`."""
+    from app.storage.witness import read_heads
+
+    try:
+        return read_heads(witness_file(database))
+    except OSError as error:
+        raise UnavailableError(f"the witness file cannot be read: {error.strerror}") from error
 
 
 def database_check_record(url: str) -> Path | None:
@@ -442,6 +474,7 @@ class WorkupService:
         self._clock: Clock = clock or (lambda: datetime.now(UTC))
         self._workstation = workstation or default_workstation()
         self._repository: Repository = storage.Repository(database, self._clock, self._workstation)
+        self._witnessed_at: datetime | None = None
 
     @classmethod
     def open(
@@ -621,7 +654,9 @@ class WorkupService:
         base_json: Any = base
         if base is not UNSET:
             base_json = None if base is None else to_json(item, base)  # type: ignore[arg-type]
-        return self._repository.set_answer(encounter_id, item_id, stored, actor, base_json)
+        revision = self._repository.set_answer(encounter_id, item_id, stored, actor, base_json)
+        self._witness()
+        return revision
 
     @_translated
     def set_order(
@@ -649,14 +684,18 @@ class WorkupService:
             ):
                 raise InvalidInputError.of("the date it was done is in the future")
         base_state: Any = base
-        return self._repository.set_order(encounter_id, item_id, state, actor, base_state)
+        revision = self._repository.set_order(encounter_id, item_id, state, actor, base_state)
+        self._witness()
+        return revision
 
     @_translated
     def set_language(self, encounter_id: int, language: str, actor: str) -> int:
         """Set the language of the encounter's PDFs."""
         if language not in LANGUAGES:
             raise InvalidInputError(f"unknown language '{language}'")
-        return self._repository.set_language(encounter_id, language, actor)
+        revision = self._repository.set_language(encounter_id, language, actor)
+        self._witness()
+        return revision
 
     def completion(self, encounter: Encounter) -> list[SectionCompletion]:
         """Answered / required counts per section."""
@@ -690,8 +729,12 @@ class WorkupService:
         return sorted(notes, key=lambda note: position[note[1].id])
 
     @_translated
-    def finalize(self, encounter_id: int, signed_by: str) -> Encounter:
-        """Sign the encounter (or its open addendum); afterwards it is read-only."""
+    def finalize(
+        self, encounter_id: int, signed_by: str, reviewed_revision: int | None = None
+    ) -> Encounter:
+        """Sign the encounter (or its open addendum), sealing its content; afterwards it is
+        read-only. With `reviewed_revision` (the revision the signer reviewed), a newer
+        stored revision raises ChangedError and nothing is signed."""
         if not signed_by.strip():
             raise InvalidInputError.of("the signing clinician's name is empty")
         encounter = self.encounter(encounter_id)
@@ -701,7 +744,8 @@ class WorkupService:
             raise InvalidInputError(
                 f"{len(missing)} required item(s) are not answered yet: {names}"
             )
-        self._repository.finalize(encounter_id, signed_by.strip())
+        self._repository.finalize(encounter_id, signed_by.strip(), reviewed_revision)
+        self._witness(force=True)
         return self.encounter(encounter_id)
 
     @_translated
@@ -710,6 +754,7 @@ class WorkupService:
         if not reason.strip():
             raise InvalidInputError.of("an amendment needs a reason")
         self._repository.amend(encounter_id, reason.strip(), actor)
+        self._witness()
         return self.encounter(encounter_id)
 
     @_translated
@@ -738,8 +783,35 @@ class WorkupService:
 
     @_translated
     def verify_audit(self) -> AuditVerification:
-        """Check the whole audit chain."""
-        return self._repository.verify_audit()
+        """Check the whole audit chain, this workstation's witnessed heads, every snapshot's
+        hash, and every encounter against the replay of its events."""
+        return self._repository.verify_audit(witnessed_heads(self.database))
+
+    @_translated
+    def audit_head(self) -> ChainHead:
+        """The current head of the audit chain (event count and the newest hash)."""
+        return self._repository.audit_head()
+
+    def _witness(self, *, force: bool = False) -> None:
+        """Append the chain head to this workstation's witness file: always when `force`
+        (after a signature), else when the last one is older than WITNESS_EVERY."""
+        from app.storage.witness import append_head
+
+        now = self._clock()
+        recent = self._witnessed_at is not None and now - self._witnessed_at < WITNESS_EVERY
+        if recent and not force:
+            return
+        try:
+            append_head(witness_file(self.database), self._repository.audit_head(), now)
+        except (OSError, storage_errors.StorageError) as error:
+            # The record is stored; only its outside anchor is missing this time.
+            import logging
+
+            logging.getLogger(__name__).warning(
+                "the audit chain head could not be witnessed: %s", error
+            )
+            return
+        self._witnessed_at = now
 
     # -- documents --------------------------------------------------------------------
 
@@ -768,7 +840,9 @@ class WorkupService:
             encounter, workflow = document_to_encounter(loads(text), parse)
         except InteropError as error:
             raise InvalidInputError(str(error)) from error
-        return self._repository.import_encounter(encounter, workflow, actor)
+        encounter_id = self._repository.import_encounter(encounter, workflow, actor)
+        self._witness(force=True)
+        return encounter_id
 
     @_translated
     def export_fhir_bundle(self, encounter_id: int) -> str:

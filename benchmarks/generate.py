@@ -320,7 +320,6 @@ class Generator:
                         signs.append(
                             {
                                 "key": encounter_id,
-                                "status": status,
                                 "finalized_by": clinician,
                                 "finalized_at": updated,
                             }
@@ -370,24 +369,45 @@ class Generator:
                 connection.execute(insert(AnswerRow), answer_rows)
                 if order_rows:
                     connection.execute(insert(OrderRow), order_rows)
-                if addendum_rows:
-                    connection.execute(insert(AddendumRow), addendum_rows)
                 connection.execute(insert(AuditRow), audit_rows)
+                # Signed states are reached by the steps the database's triggers allow:
+                # finalized, then an addendum opened (amending) and signed (amended).
                 if signs:
                     connection.execute(
                         update(EncounterRow)
                         .where(EncounterRow.id == bindparam("key"))
                         .values(
-                            status=bindparam("status"),
+                            status="finalized",
                             finalized_by=bindparam("finalized_by"),
                             finalized_at=bindparam("finalized_at"),
                         ),
                         signs,
                     )
+                if addendum_rows:
+                    connection.execute(
+                        insert(AddendumRow),
+                        [{**row, "signed_by": None, "signed_at": None} for row in addendum_rows],
+                    )
+                    signed = [
+                        {"key": row["encounter_id"], "by": row["signed_by"], "at": row["signed_at"]}
+                        for row in addendum_rows
+                        if row["signed_at"] is not None
+                    ]
+                    if signed:
+                        connection.execute(
+                            update(AddendumRow)
+                            .where(AddendumRow.encounter_id == bindparam("key"))
+                            .values(signed_by=bindparam("by"), signed_at=bindparam("at")),
+                            signed,
+                        )
             connection.execute(
                 update(AuditHeadRow)
                 .where(AuditHeadRow.id == 1)
-                .values(last_id=last_audit, last_hash=previous)
+                .values(
+                    last_id=last_audit,
+                    last_hash=previous,
+                    events=AuditHeadRow.events + encounters,
+                )
             )
 
 

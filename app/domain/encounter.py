@@ -67,6 +67,8 @@ class Addendum(NamedTuple):
     opened_at: datetime
     signed_by: str | None = None
     signed_at: datetime | None = None
+    sealed_digest: str | None = None
+    """SHA-256 of the sealed content (app.domain.seal) when the addendum was signed."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ class Encounter:
     finalized_by: str | None = None
     finalized_at: datetime | None = None
     addenda: tuple[Addendum, ...] = ()
+    sealed_digest: str | None = None
+    """SHA-256 of the sealed content (app.domain.seal) when it was finalized."""
 
 
 class SectionCompletion(NamedTuple):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.encounter import AuditEvent, OrderStatus
 from app.domain.errors import DomainError
+from app.domain.seal import shown_digest
 from app.domain.values import display_value, from_json
 from app.domain.workflow import Workflow
 from app.gui.i18n import display_date, display_seconds
@@ -102,6 +103,8 @@ class AuditEventModel(QAbstractTableModel):
         """A recorded value as the workup shows it; the stored text where it cannot be read."""
         if not recorded:
             return ""
+        if event.action in ("finalize", "sign_addendum", "import"):
+            return self._signature_text(recorded) if event.action != "import" else ""
         item_id = event.item_id
         if not item_id or not self._workflow.has_item(item_id):
             return recorded
@@ -116,6 +119,18 @@ class AuditEventModel(QAbstractTableModel):
         except (ValueError, DomainError):
             pass
         return recorded
+
+    def _signature_text(self, recorded: str) -> str:
+        """The signer and the start of the sealed digest (older events hold the name only)."""
+        try:
+            raw = json.loads(recorded)
+        except ValueError:
+            return recorded
+        if not isinstance(raw, dict):
+            return recorded
+        digest = raw.get("sealed_digest")
+        signer = str(raw.get("signed_by") or "")
+        return f"{signer}, SHA-256 {shown_digest(digest)}" if isinstance(digest, str) else signer
 
     def _order_text(self, raw: dict[str, object]) -> str:
         status = raw.get("status")

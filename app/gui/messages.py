@@ -48,6 +48,11 @@ MESSAGE_TEMPLATES = (
     QT_TRANSLATE_NOOP("messages", "the signing clinician's name is empty"),
     QT_TRANSLATE_NOOP("messages", "an amendment needs a reason"),
     QT_TRANSLATE_NOOP("messages", "item {item} was changed by {who} at {when}"),
+    QT_TRANSLATE_NOOP(
+        "messages",
+        "the workup was changed after it was shown; it is shown again as stored: "
+        "review the changes, then sign",
+    ),
 )
 
 

@@ -42,7 +42,14 @@ from app.gui.errors import show_service_error
 from app.gui.fields import FIELD_CLASSES, ItemField, OrderDraft, OrderField
 from app.gui.i18n import display_date
 from app.gui.models import SectionListModel, local_time, status_text
-from app.services import ConflictError, InvalidInputError, ServiceError, WorkupService
+from app.services import (
+    CHANGED_BEFORE_SIGNING,
+    ChangedError,
+    ConflictError,
+    InvalidInputError,
+    ServiceError,
+    WorkupService,
+)
 
 log = logging.getLogger("app.gui")
 Field = ItemField | OrderField
@@ -658,9 +665,14 @@ class WorkupView(QWidget):
         if not self.ready(title):
             return
         try:
-            missing = self._service.missing_required(self._service.encounter(encounter.id))
+            stored = self._service.encounter(encounter.id)
+            missing = self._service.missing_required(stored)
         except ServiceError as error:
             show_service_error(self, title, error)
+            return
+        if (dict(stored.answers), dict(stored.orders)) != self._shown_values():
+            # Another workstation changed it since it was shown: show it, sign nothing.
+            self._show_changed(title, stored)
             return
         if missing:
             self.review()
@@ -675,13 +687,30 @@ class WorkupView(QWidget):
         if not accepted:
             return
         try:
-            signed = self._service.finalize(encounter.id, name)
+            signed = self._service.finalize(encounter.id, name, stored.revision)
+        except ChangedError as error:
+            self._show_changed(title, None, error)
+            return
         except ServiceError as error:
             show_service_error(self, title, error)
             return
         log.info("encounter %s signed", encounter.id)
         self._show_encounter(signed)
         self.encounter_changed.emit(encounter.id)
+
+    def _show_changed(
+        self, title: str, stored: Encounter | None, error: ChangedError | None = None
+    ) -> None:
+        """Show the encounter as stored now and tell the signer it changed."""
+        try:
+            if stored is None:
+                self.reload()
+            else:
+                self._show_encounter(stored)
+        except ServiceError as reload_error:
+            show_service_error(self, title, reload_error)
+            return
+        show_service_error(self, title, error or ChangedError.of(CHANGED_BEFORE_SIGNING))
 
     def amend(self) -> None:
         """Open an addendum with a reason so the signed workup can be changed."""

@@ -14,6 +14,7 @@ from app.domain.encounter import (
     is_visible,
 )
 from app.domain.instructions import page_note_text, patient_instructions
+from app.domain.seal import shown_digest
 from app.domain.values import AnswerValue, display_value, is_empty
 from app.domain.workflow import Item, ItemKind, Role, Workflow
 from app.report.strings import strings_for
@@ -267,6 +268,8 @@ def _signature(encounter: Encounter, language: str, labels: Mapping[str, str]) -
     fields = [Field(labels["signed_by"], one_line(encounter.finalized_by))]
     if encounter.finalized_at is not None:
         fields.append(Field(labels["signed_at"], format_datetime(encounter.finalized_at, language)))
+    if encounter.sealed_digest:
+        fields.append(Field(labels["sealed_digest"], shown_digest(encounter.sealed_digest)))
     return tuple(fields)
 
 
@@ -285,6 +288,8 @@ def _addenda(
                 fields.append(
                     Field(labels["signed_at"], format_datetime(addendum.signed_at, language))
                 )
+            if addendum.sealed_digest:
+                fields.append(Field(labels["sealed_digest"], shown_digest(addendum.sealed_digest)))
         else:
             fields.append(Field(labels["addendum_signed_by"], labels["not_signed"]))
         entries.append(

@@ -16,6 +16,7 @@ from app.storage.errors import (
     DuplicateError,
     LockedError,
     NotFoundError,
+    RevisionChangedError,
     SchemaError,
     StorageError,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "LockedError",
     "NotFoundError",
     "Repository",
+    "RevisionChangedError",
     "SchemaError",
     "StorageError",
     "check_schema",

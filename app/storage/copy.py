@@ -35,14 +35,15 @@ from app.storage.database import (
     describe_error,
 )
 from app.storage.errors import DatabaseUnavailableError, SchemaError, StorageError
-from app.storage.models import AuditHeadRow, Base, EncounterRow
+from app.storage.models import AddendumRow, AuditHeadRow, Base, EncounterRow
 
-LOCKED_STATES = frozenset({"finalized", "amended"})
-"""Encounter states whose answers and orders the database's triggers refuse to insert."""
+SIGNED_STATES = frozenset({"finalized", "amending", "amended"})
+"""Encounter states the database's triggers allow only through the signing steps."""
 BATCH_ROWS = 1000
 
 AUDIT_HEAD: Table = AuditHeadRow.__table__  # type: ignore[assignment]
 ENCOUNTERS: Table = EncounterRow.__table__  # type: ignore[assignment]
+ADDENDA: Table = AddendumRow.__table__  # type: ignore[assignment]
 COPIED_TABLES: tuple[Table, ...] = tuple(
     table for table in Base.metadata.sorted_tables if table is not AUDIT_HEAD
 )
@@ -105,30 +106,39 @@ def copy_database(
                 for table in COPIED_TABLES
             }
             locked: list[dict[str, Any]] = []
+            addenda: list[dict[str, Any]] = []
             for table in COPIED_TABLES:
                 copied = 0
                 for rows in _batches(reading, table, batch_rows):
+                    if table is ADDENDA:
+                        addenda += rows
+                        continue
                     if table is ENCOUNTERS:
                         rows = _unlocked(rows, locked)
                     writing.execute(table.insert(), rows)
                     copied += len(rows)
                     if progress is not None:
                         progress(table.name, copied, counts[table.name])
-            if locked:
-                # answers and orders are in: the encounters may take their signed state now
-                writing.execute(
-                    update(ENCOUNTERS)
-                    .where(ENCOUNTERS.c.id == bindparam("locked_id"))
-                    .values(status=bindparam("locked_status")),
-                    locked,
-                )
+            _sign(writing, locked, addenda)
+            if progress is not None and addenda:
+                progress(ADDENDA.name, len(addenda), counts[ADDENDA.name])
             head = reading.execute(
-                select(AUDIT_HEAD.c.last_id, AUDIT_HEAD.c.last_hash).where(AUDIT_HEAD.c.id == 1)
+                select(
+                    AUDIT_HEAD.c.last_id,
+                    AUDIT_HEAD.c.last_hash,
+                    AUDIT_HEAD.c.events,
+                    AUDIT_HEAD.c.sealed_from,
+                ).where(AUDIT_HEAD.c.id == 1)
             ).one()
             writing.execute(
                 update(AUDIT_HEAD)
                 .where(AUDIT_HEAD.c.id == 1)
-                .values(last_id=head.last_id, last_hash=head.last_hash)
+                .values(
+                    last_id=head.last_id,
+                    last_hash=head.last_hash,
+                    events=head.events,
+                    sealed_from=head.sealed_from,
+                )
             )
             if writing.dialect.name == "postgresql":
                 _advance_sequences(writing)
@@ -176,12 +186,67 @@ def _row(row: RowMapping, zones: Sequence[str]) -> dict[str, Any]:
 
 
 def _unlocked(rows: list[dict[str, Any]], locked: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`rows` of encounters with signed ones inserted as drafts; their states go to `locked`."""
+    """`rows` of encounters with signed ones inserted as drafts; their signatures go to
+    `locked` (the triggers take new encounters only as unsigned drafts)."""
     for row in rows:
-        if row["status"] in LOCKED_STATES:
-            locked.append({"locked_id": row["id"], "locked_status": row["status"]})
-            row["status"] = "draft"
+        if row["status"] in SIGNED_STATES:
+            locked.append(
+                {
+                    "locked_id": row["id"],
+                    "locked_by": row["finalized_by"],
+                    "locked_at": row["finalized_at"],
+                    "locked_digest": row["sealed_digest"],
+                }
+            )
+            row.update(status="draft", finalized_by=None, finalized_at=None, sealed_digest=None)
     return rows
+
+
+def _sign(writing: Connection, locked: list[dict[str, Any]], addenda: list[dict[str, Any]]) -> None:
+    """Give the copied encounters their signatures by the steps the triggers allow: each
+    signed one is finalized, then its addenda are opened and signed in number order."""
+    if locked:
+        writing.execute(
+            update(ENCOUNTERS)
+            .where(ENCOUNTERS.c.id == bindparam("locked_id"))
+            .values(
+                status="finalized",
+                finalized_by=bindparam("locked_by"),
+                finalized_at=bindparam("locked_at"),
+                sealed_digest=bindparam("locked_digest"),
+            ),
+            locked,
+        )
+    for seq in sorted({row["seq"] for row in addenda}):
+        opened = [row for row in addenda if row["seq"] == seq]
+        writing.execute(
+            ADDENDA.insert(),
+            [
+                {**row, "signed_by": None, "signed_at": None, "sealed_digest": None}
+                for row in opened
+            ],
+        )
+        signed = [
+            {
+                "signed_id": row["id"],
+                "signed_by_": row["signed_by"],
+                "signed_at_": row["signed_at"],
+                "sealed_digest_": row["sealed_digest"],
+            }
+            for row in opened
+            if row["signed_at"] is not None
+        ]
+        if signed:
+            writing.execute(
+                update(ADDENDA)
+                .where(ADDENDA.c.id == bindparam("signed_id"))
+                .values(
+                    signed_by=bindparam("signed_by_"),
+                    signed_at=bindparam("signed_at_"),
+                    sealed_digest=bindparam("sealed_digest_"),
+                ),
+                signed,
+            )
 
 
 def _refuse_unless_empty_before_upgrade(target: Database) -> None:

@@ -33,6 +33,10 @@ class LockedError(StorageError):
     """The encounter is finalized or amended; the storage refuses changes to it."""
 
 
+class RevisionChangedError(StorageError):
+    """The encounter changed after the revision its signer reviewed."""
+
+
 class ConflictError(StorageError):
     """Another workstation changed the same item since this one last read it."""
 

@@ -74,6 +74,7 @@ class EncounterRow(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     finalized_by: Mapped[str | None] = mapped_column(String(200))
     finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sealed_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class AnswerRow(Base):
@@ -120,6 +121,7 @@ class AddendumRow(Base):
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     signed_by: Mapped[str | None] = mapped_column(String(200))
     signed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sealed_digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditRow(Base):
@@ -148,3 +150,6 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    sealed_from: Mapped[int] = mapped_column(Integer, default=1)
+    """The id of the first event written by schema 0003 or later (earlier ones record less)."""

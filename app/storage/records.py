@@ -7,6 +7,7 @@ holds (which the ORM parses the same way); a stored day likewise.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
@@ -74,6 +75,7 @@ def addendum_from(
     opened_at: StoredTime,
     signed_by: str | None,
     signed_at: StoredTime | None,
+    sealed_digest: str | None = None,
 ) -> Addendum:
     """One stored addendum."""
     return Addendum(
@@ -83,6 +85,7 @@ def addendum_from(
         opened_at=stored_time(opened_at),
         signed_by=signed_by,
         signed_at=stored_time(signed_at) if signed_at else None,
+        sealed_digest=sealed_digest,
     )
 
 
@@ -126,6 +129,7 @@ def encounter_from(
     answers: Mapping[str, AnswerValue],
     orders: Mapping[str, OrderState],
     addenda: tuple[Addendum, ...],
+    sealed_digest: str | None = None,
 ) -> Encounter:
     """The encounter of one stored encounter record and its workflow snapshot's identity."""
     return Encounter(
@@ -146,4 +150,14 @@ def encounter_from(
         finalized_by=finalized_by,
         finalized_at=stored_time(finalized_at) if finalized_at else None,
         addenda=addenda,
+        sealed_digest=sealed_digest,
     )
+
+
+def check_snapshot(snapshot_id: int, content_hash: str, source_text: str) -> None:
+    """Refuse a workflow snapshot whose text does not have its recorded SHA-256."""
+    if hashlib.sha256(source_text.encode("utf-8")).hexdigest() != content_hash:
+        raise StorageError(
+            f"workflow snapshot {snapshot_id} was altered: its text does not have its "
+            f"recorded SHA-256 {content_hash[:12]}; run 'workup audit verify'"
+        )

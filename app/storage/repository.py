@@ -24,6 +24,7 @@ from app.domain.encounter import (
     OrderStatus,
     Patient,
 )
+from app.domain.seal import content_digest
 from app.domain.values import to_json
 from app.domain.workflow import Workflow
 from app.storage.database import (
@@ -38,6 +39,7 @@ from app.storage.errors import (
     DuplicateError,
     LockedError,
     NotFoundError,
+    RevisionChangedError,
     StorageError,
 )
 from app.storage.models import (
@@ -54,13 +56,23 @@ from app.storage.records import (
     WorkflowResolver,
     addendum_from,
     answers_from,
+    check_snapshot,
     encounter_from,
     order_from,
     patient_from,
     utc,
 )
+from app.storage.seals import (
+    check_records,
+    check_snapshots,
+    dump,
+    sealed_document,
+    signature_json,
+    stored_state,
+)
 from app.storage.unset import UNSET as UNSET
 from app.storage.unset import Unset as _Unset
+from app.storage.witness import ChainHead
 
 GENESIS_HASH: Final = "0" * 64
 # A search matching more than one patient in this many is listed by walking the encounters
@@ -101,14 +113,16 @@ def event_hash(prev_hash: str, row: AuditRow) -> str:
 
 @dataclass(frozen=True)
 class AuditVerification:
-    """The result of checking the audit chain."""
+    """The result of checking the audit chain and replaying it against the records."""
 
     events: int
     first_problem: str | None
+    witnessed: int = 0
+    not_replayed: int = 0
 
     @property
     def ok(self) -> bool:
-        """Whether the chain is intact."""
+        """Whether the chain is intact and the records are what it gives."""
         return self.first_problem is None
 
 
@@ -149,6 +163,9 @@ class Repository:
             return LockedError("the encounter is finalized; open an amendment to change it")
         if "append-only" in message or "addendum is signed" in message:
             return LockedError(message.splitlines()[0])
+        if "refused: " in message:
+            reason = message.split("refused: ", 1)[1].splitlines()[0]
+            return LockedError(f"the database refused the change: {reason}")
         if isinstance(error, IntegrityError):
             if "chart_number" in message:
                 return DuplicateError("a patient with this chart number already exists")
@@ -359,25 +376,42 @@ class Repository:
                         updated_by=encounter.clinician,
                     )
                 )
-            for addendum in encounter.addenda:
-                session.add(
-                    AddendumRow(
-                        encounter_id=row.id,
-                        seq=addendum.seq,
-                        reason=addendum.reason,
-                        opened_by=addendum.opened_by,
-                        opened_at=utc(addendum.opened_at),
-                        signed_by=addendum.signed_by,
-                        signed_at=utc(addendum.signed_at) if addendum.signed_at else None,
-                    )
-                )
             session.flush()
-            # The status is set last: the storage refuses children of a finalized encounter.
-            row.status = encounter.status.value
-            row.finalized_by = encounter.finalized_by
-            row.finalized_at = utc(encounter.finalized_at) if encounter.finalized_at else None
-            self._audit(session, row.id, actor, "import", None, None, encounter.uid)
+            self._sign_imported(session, row, encounter)
+            self._audit(
+                session, row.id, actor, "import", None, None, dump(stored_state(session, row))
+            )
             return row.id
+
+    def _sign_imported(self, session: Session, row: EncounterRow, encounter: Encounter) -> None:
+        """Take an imported encounter through its signatures as the triggers allow them:
+        finalized, then each addendum opened and (but an open last one) signed. Each
+        signature seals the imported content as it stands at that step."""
+        if encounter.status is EncounterStatus.DRAFT:
+            return
+        digest = content_digest(sealed_document(session, row))
+        row.status = EncounterStatus.FINALIZED.value
+        row.finalized_by = encounter.finalized_by
+        row.finalized_at = utc(encounter.finalized_at) if encounter.finalized_at else None
+        row.sealed_digest = digest
+        session.flush()
+        for addendum in encounter.addenda:
+            added = AddendumRow(
+                encounter_id=row.id,
+                seq=addendum.seq,
+                reason=addendum.reason,
+                opened_by=addendum.opened_by,
+                opened_at=utc(addendum.opened_at),
+            )
+            session.add(added)
+            session.flush()
+            if addendum.signed_by is not None:
+                digest = content_digest(sealed_document(session, row))
+                added.signed_by = addendum.signed_by
+                added.signed_at = utc(addendum.signed_at) if addendum.signed_at else None
+                added.sealed_digest = digest
+                session.flush()
+        session.refresh(row)
 
     def load_encounter(self, encounter_id: int, resolve: WorkflowResolver) -> Encounter:
         """The whole encounter, its answers decoded against its own workflow snapshot."""
@@ -415,6 +449,7 @@ class Repository:
                     addendum.opened_at,
                     addendum.signed_by,
                     addendum.signed_at,
+                    addendum.sealed_digest,
                 )
                 for addendum in session.scalars(
                     select(AddendumRow)
@@ -440,6 +475,7 @@ class Repository:
                 answers=answers,
                 orders=orders,
                 addenda=addenda,
+                sealed_digest=row.sealed_digest,
             )
 
     def encounter_workflow(self, encounter_id: int, resolve: WorkflowResolver) -> Workflow:
@@ -456,7 +492,8 @@ class Repository:
 
     def _workflow(self, snapshot: SnapshotRow, resolve: WorkflowResolver) -> Workflow:
         cached = self._workflows.get(snapshot.content_hash)
-        if cached is None:
+        if cached is None or cached.source_text != snapshot.source_text:
+            check_snapshot(snapshot.id, snapshot.content_hash, snapshot.source_text)
             cached = resolve(snapshot.content_hash, snapshot.source_text)
             self._workflows[snapshot.content_hash] = cached
         return cached
@@ -613,27 +650,50 @@ class Repository:
             row.language = language
             return self._touch(row)
 
-    def finalize(self, encounter_id: int, signed_by: str) -> datetime:
-        """Sign a draft: status finalized; the storage refuses changes from now on."""
+    def finalize(
+        self, encounter_id: int, signed_by: str, reviewed_revision: int | None = None
+    ) -> datetime:
+        """Sign a draft (or the open addendum) and seal its content; the storage refuses
+        changes from now on. With `reviewed_revision`, a newer stored revision is refused
+        (RevisionChangedError): the signer signs what they reviewed, nothing else."""
         with self._write() as session:
             row = self._editable(session, encounter_id)
+            if reviewed_revision is not None and row.revision != reviewed_revision:
+                raise RevisionChangedError(
+                    f"encounter {encounter_id} changed after it was reviewed (revision "
+                    f"{row.revision}, not {reviewed_revision}); review it again before signing"
+                )
             now = self._now()
+            digest = content_digest(sealed_document(session, row))
+            row.revision += 1
+            row.updated_at = now
             if row.status == EncounterStatus.AMENDING.value:
                 addendum = self._open_addendum(session, encounter_id)
+                # The encounter's own columns change while it is still amending; signing
+                # the addendum then makes it amended (a trigger sets the status).
+                session.flush()
                 addendum.signed_by = signed_by
                 addendum.signed_at = now
-                row.status = EncounterStatus.AMENDED.value
+                addendum.sealed_digest = digest
+                session.flush()
+                session.expire(row)
                 action = "sign_addendum"
             else:
                 row.status = EncounterStatus.FINALIZED.value
                 row.finalized_by = signed_by
                 row.finalized_at = now
+                row.sealed_digest = digest
                 action = "finalize"
-            # Every column changes before the audit event flushes: once the status is
-            # stored as signed, the storage refuses any further update of the row.
-            row.revision += 1
-            row.updated_at = now
-            self._audit(session, encounter_id, signed_by, action, None, None, signed_by)
+            self._audit(
+                session,
+                encounter_id,
+                signed_by,
+                action,
+                None,
+                None,
+                signature_json(signed_by, now, digest),
+                at=now,
+            )
             return now
 
     def _open_addendum(self, session: Session, encounter_id: int) -> AddendumRow:
@@ -663,6 +723,8 @@ class Repository:
                 or 0
             ) + 1
             now = self._now()
+            # Inserting the addendum makes the encounter amending (a trigger sets the
+            # status); its revision and change time follow while it is amending.
             session.add(
                 AddendumRow(
                     encounter_id=encounter_id,
@@ -672,10 +734,11 @@ class Repository:
                     opened_at=now,
                 )
             )
-            row.status = EncounterStatus.AMENDING.value
+            session.flush()
+            session.refresh(row)
             row.revision += 1
             row.updated_at = now
-            self._audit(session, encounter_id, actor, "amend", None, None, reason)
+            self._audit(session, encounter_id, actor, "amend", None, None, reason, at=now)
             return seq
 
     # -- lists ------------------------------------------------------------------------
@@ -808,13 +871,14 @@ class Repository:
         item_id: str | None,
         old_json: str | None,
         new_json: str | None,
+        at: datetime | None = None,
     ) -> None:
         head = session.get(AuditHeadRow, 1, with_for_update=True)
         if head is None:
             raise StorageError("the audit chain head is missing; run 'workup db check'")
         row = AuditRow(
             encounter_id=encounter_id,
-            at=self._now(),
+            at=at or self._now(),
             actor=actor,
             workstation=self._workstation,
             action=action,
@@ -829,7 +893,7 @@ class Repository:
         session.execute(
             update(AuditHeadRow)
             .where(AuditHeadRow.id == 1)
-            .values(last_id=row.id, last_hash=row.hash)
+            .values(last_id=row.id, last_hash=row.hash, events=AuditHeadRow.events + 1)
         )
 
     def audit_events(self, encounter_id: int) -> list[AuditEvent]:
@@ -840,8 +904,37 @@ class Repository:
             )
             return [_audit_event(row) for row in rows]
 
-    def verify_audit(self, batch: int = 5000) -> AuditVerification:
-        """Walk the whole chain; name the first event that was altered, removed or inserted."""
+    def audit_head(self) -> ChainHead:
+        """The current head of the audit chain."""
+        with self._read() as session:
+            head = session.get(AuditHeadRow, 1)
+            if head is None:
+                raise StorageError("the audit chain head is missing; run 'workup db check'")
+            return ChainHead(head.events, head.last_hash)
+
+    def verify_audit(
+        self, witnesses: Sequence[ChainHead] = (), batch: int = 5000
+    ) -> AuditVerification:
+        """Walk the whole chain, check every witnessed head is still in it, check every
+        snapshot's hash, and replay every encounter's events against what is stored.
+        The result names the first event, snapshot or encounter field that differs."""
+        chain = self._verify_chain(witnesses, batch)
+        if not chain.ok:
+            return chain
+        with self._read() as session:
+            problem = check_snapshots(session)
+            if problem is not None:
+                return AuditVerification(chain.events, problem, chain.witnessed)
+            head = session.get(AuditHeadRow, 1)
+            records = check_records(session, head.sealed_from if head else 1)
+        return AuditVerification(
+            chain.events, records.problem, chain.witnessed, records.not_replayed
+        )
+
+    def _verify_chain(self, witnesses: Sequence[ChainHead], batch: int) -> AuditVerification:
+        expected: dict[int, set[str]] = {}
+        for witness in witnesses:
+            expected.setdefault(witness.events, set()).add(witness.hash)
         previous = GENESIS_HASH
         count = 0
         last_id = 0
@@ -862,6 +955,14 @@ class Repository:
                         )
                     if event_hash(previous, row) != row.hash:
                         return AuditVerification(count, f"event {row.id}: its content was altered")
+                    for witnessed in expected.get(count, ()):
+                        if witnessed != row.hash:
+                            return AuditVerification(
+                                count,
+                                f"event {row.id}: a witness recorded event {count} with hash "
+                                f"{witnessed[:16]}, the chain has {row.hash[:16]} "
+                                "(the past was rewritten)",
+                            )
                     previous = row.hash
                     last_id = row.id
                 session.expunge_all()
@@ -870,7 +971,18 @@ class Repository:
             return AuditVerification(
                 count, f"after event {last_id}: the newest events were removed"
             )
-        return AuditVerification(count, None)
+        if head.events != count:
+            return AuditVerification(
+                count, f"audit head: it counts {head.events} events, the chain has {count}"
+            )
+        beyond = sorted(events for events in expected if events > count)
+        if beyond:
+            return AuditVerification(
+                count,
+                f"after event {last_id}: a witness saw {beyond[-1]} events, the chain has "
+                f"{count} (the newest events were removed)",
+            )
+        return AuditVerification(count, None, sum(len(hashes) for hashes in expected.values()))
 
 
 def _patient(row: PatientRow) -> Patient:

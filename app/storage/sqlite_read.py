@@ -20,6 +20,7 @@ from app.storage.records import (
     WorkflowResolver,
     addendum_from,
     answers_from,
+    check_snapshot,
     encounter_from,
     order_from,
     patient_from,
@@ -83,7 +84,8 @@ def _encounter(
 ) -> tuple[Encounter, Workflow]:
     row = connection.execute(
         "SELECT id, uid, patient_id, snapshot_id, status, language, clinician, created_at,"
-        " updated_at, revision, finalized_by, finalized_at FROM encounters WHERE id = ?",
+        " updated_at, revision, finalized_by, finalized_at, sealed_digest FROM encounters"
+        " WHERE id = ?",
         (encounter_id,),
     ).fetchone()
     if row is None:
@@ -101,6 +103,7 @@ def _encounter(
         revision,
         finalized_by,
         finalized_at,
+        sealed_digest,
     ) = row
     patient = connection.execute(
         "SELECT id, family_name, given_name, birth_date, chart_number FROM patients WHERE id = ?",
@@ -115,6 +118,7 @@ def _encounter(
         # Foreign keys guarantee both rows; a file without them is not one this code wrote.
         raise DirectReadError(f"encounter {encounter_id}: its patient or snapshot is missing")
     workflow_id, version, content_hash, source_text = snapshot
+    check_snapshot(snapshot_id, content_hash, source_text)
     workflow = resolve(content_hash, source_text)
     answers = answers_from(
         encounter_id,
@@ -133,7 +137,8 @@ def _encounter(
     addenda = tuple(
         addendum_from(*addendum)
         for addendum in connection.execute(
-            "SELECT seq, reason, opened_by, opened_at, signed_by, signed_at FROM addenda"
+            "SELECT seq, reason, opened_by, opened_at, signed_by, signed_at, sealed_digest"
+            " FROM addenda"
             " WHERE encounter_id = ? ORDER BY seq",
             (encounter_id,),
         )
@@ -156,5 +161,6 @@ def _encounter(
         answers=answers,
         orders=orders,
         addenda=addenda,
+        sealed_digest=sealed_digest,
     )
     return encounter, workflow

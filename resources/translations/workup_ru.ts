@@ -1347,6 +1347,10 @@ Details were written to the log file:
         <translation>не указано имя подписывающего врача</translation>
     </message>
     <message>
+        <source>the workup was changed after it was shown; it is shown again as stored: review the changes, then sign</source>
+        <translation>обследование изменено после того, как было показано; теперь показана сохранённая версия: просмотрите изменения, затем подпишите</translation>
+    </message>
+    <message>
         <source>{value} has more than {limit} decimal places</source>
         <translation>{value}: больше {limit} знаков после запятой</translation>
     </message>

@@ -412,6 +412,9 @@ def test_history_shows_every_change_with_who_and_where(
         OrderState(OrderStatus.ORDERED, date(2026, 11, 20), "x"),
         CLINICIAN,
     )
+    gui_service.set_answer(encounter.id, "visit_main_complaint", "dry orgasm", CLINICIAN)
+    signed = gui_service.finalize(encounter.id, CLINICIAN)
+    assert signed.sealed_digest is not None
     window.open_encounter(encounter.id)
     dialog = window.show_history()
     assert dialog is not None
@@ -422,7 +425,22 @@ def test_history_shows_every_change_with_who_and_where(
         [model.data(model.index(row, column)) for column in range(model.columnCount())]
         for row in range(model.rowCount())
     ]
-    assert [row[3] for row in rows] == ["Started", "Answer", "Answer", "Answer", "Answer", "Order"]
+    assert [row[3] for row in rows] == [
+        "Started",
+        "Answer",
+        "Answer",
+        "Answer",
+        "Answer",
+        "Order",
+        "Answer",
+        "Signed",
+    ]
+    digest = signed.sealed_digest
+    assert rows[-1][5:] == [
+        "",
+        f"{CLINICIAN}, SHA-256 {digest[:4]} {digest[4:8]} {digest[8:12]} {digest[12:16]}",
+    ]
+    rows = rows[:-2]
     fever = rows[-2]
     assert fever[1:3] == [CLINICIAN, "test-station"]
     assert fever[4:] == ["Fever or flu-like symptoms", "Yes", "No"]

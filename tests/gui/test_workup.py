@@ -422,3 +422,66 @@ def test_order_instructions_show_the_chosen_variant(
     variant.combo.activated.emit(index)
     qtbot.waitUntil(lambda: "leave a little urine in the bladder" in label.text())
     assert "as your laboratory instructs" not in label.text()
+
+
+def _ready_to_sign(gui_service: WorkupService) -> int:
+    encounter_id = _start(gui_service)
+    gui_service.set_answer(encounter_id, "visit_main_complaint", "dry orgasm", CLINICIAN)
+    return encounter_id
+
+
+def test_a_change_made_elsewhere_after_the_window_showed_it_is_shown_not_signed(
+    qtbot: QtBot,
+    window: MainWindow,
+    gui_service: WorkupService,
+    monkeypatch: pytest.MonkeyPatch,
+    messages: Messages,
+) -> None:
+    encounter_id = _ready_to_sign(gui_service)
+    window.open_encounter(encounter_id)
+    view = window.workup
+    # another workstation records an answer the window has not shown
+    gui_service.set_answer(encounter_id, "hx_sx_low_volume", "yes", "Dr. Other")
+    prompts = _sign_with(monkeypatch, CLINICIAN)
+
+    qtbot.mouseClick(view.sign_button, LEFT)
+
+    assert prompts == []  # not even asked to sign
+    assert gui_service.encounter(encounter_id).status is EncounterStatus.DRAFT
+    assert messages.kinds() == ["warning"]
+    assert "changed after it was shown" in messages.shown[0][2]
+    low_volume = view.field("hx_sx_low_volume")
+    assert isinstance(low_volume, YnuField)
+    assert low_volume.ynu.buttons["yes"].isChecked()  # the window now shows it
+
+    qtbot.mouseClick(view.sign_button, LEFT)  # reviewed now: it signs
+    assert prompts == ["Finalize workup"]
+    assert gui_service.encounter(encounter_id).status is EncounterStatus.FINALIZED
+
+
+def test_a_change_made_while_the_signer_types_the_name_is_refused_and_shown(
+    qtbot: QtBot,
+    window: MainWindow,
+    gui_service: WorkupService,
+    monkeypatch: pytest.MonkeyPatch,
+    messages: Messages,
+) -> None:
+    encounter_id = _ready_to_sign(gui_service)
+    window.open_encounter(encounter_id)
+    view = window.workup
+
+    def get_text(*_args: object) -> tuple[str, bool]:
+        gui_service.set_answer(encounter_id, "hx_sx_low_volume", "no", "Dr. Other")
+        return CLINICIAN, True
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(get_text))
+    qtbot.mouseClick(view.sign_button, LEFT)
+
+    stored = gui_service.encounter(encounter_id)
+    assert stored.status is EncounterStatus.DRAFT
+    assert stored.finalized_by is None
+    assert messages.kinds() == ["warning"]
+    assert "review the changes, then sign" in messages.shown[0][2]
+    low_volume = view.field("hx_sx_low_volume")
+    assert isinstance(low_volume, YnuField)
+    assert low_volume.ynu.buttons["no"].isChecked()

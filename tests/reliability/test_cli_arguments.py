@@ -75,6 +75,7 @@ CASES: dict[str, dict[str, list[list[str]]]] = {
         "wrong": [["db", "copy", "--to", "nonsense://"], ["db", "copy", "--to", "{tmp}/x.sqlite3"]],
     },
     "audit verify": {"missing": [], "wrong": [["audit", "verify", "--from", "3"]]},
+    "audit head": {"missing": [], "wrong": [["audit", "head", "3"]]},
     "fhir export": {
         "missing": [["fhir", "export"], ["fhir", "export", "1"]],
         "wrong": [["fhir", "export", "one", "--out", "{tmp}/f.json"]],
@@ -106,6 +107,7 @@ VALID = {
     "db backups": ["db", "backups"],
     "db restore": ["db", "restore", "{tmp}/backup.sqlite3"],
     "audit verify": ["audit", "verify"],
+    "audit head": ["audit", "head"],
     "fhir export": ["fhir", "export", "1", "--out", "{tmp}/f.json"],
     "fhir questionnaire": ["fhir", "questionnaire", "retrograde_ejaculation", "--out", "{tmp}/q"],
 }

@@ -264,3 +264,21 @@ def test_the_package_names_are_the_functions_whichever_module_loads_first() -> N
         importlib.import_module(f"app.report.{module}")
     for name in package.__all__:
         assert not isinstance(getattr(package, name), type(package)), name
+
+
+def test_each_signature_prints_the_start_of_its_sealed_digest(small_workflow: Workflow) -> None:
+    first, second = "0123456789abcdef" + "1" * 48, "fedcba9876543210" + "2" * 48
+    encounter = make_encounter(small_workflow, EncounterStatus.AMENDED)
+    encounter = replace(
+        encounter,
+        sealed_digest=first,
+        addenda=(encounter.addenda[0]._replace(sealed_digest=second),),
+    )
+    text = flat(
+        " ".join(pdf_pages(summary_pdf(small_workflow, encounter, CLINIC, "en", GENERATED)))
+    )
+    assert "Content SHA-256 (first 16 digits) 0123 4567 89ab cdef" in text
+    assert "Content SHA-256 (first 16 digits) fedc ba98 7654 3210" in text
+    assert "1111" not in text
+    unsealed = flat(" ".join(pdf_pages(_pdf(small_workflow, EncounterStatus.FINALIZED))))
+    assert "SHA-256" not in unsealed

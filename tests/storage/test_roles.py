@@ -76,7 +76,7 @@ def granted(server: Server) -> Server:
     code, out, err = _cli("--database-url", server.owner_url, "db", "grant", server.runtime)
     assert code == 0, err
     assert "audit_events: SELECT, INSERT\n" in out
-    assert "audit_head: SELECT, UPDATE (last_id, last_hash)\n" in out
+    assert "audit_head: SELECT, UPDATE (last_id, last_hash, events)\n" in out
     return server
 
 

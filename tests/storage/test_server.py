@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -30,18 +30,37 @@ SQLITE_TRIGGERS = {
     "order_states_locked_insert",
     "order_states_locked_update",
     "order_states_locked_delete",
-    "encounters_locked_update",
-    "encounters_locked_delete",
-    "addenda_signed_update",
     "audit_events_no_update",
     "audit_events_no_delete",
+    "encounters_new_is_draft",
+    "encounters_signed_fixed",
+    "encounters_lawful_transition",
+    "encounters_signed_delete",
+    "addenda_insert",
+    "addenda_insert_opens",
+    "addenda_signed_update",
+    "addenda_sign_only",
+    "addenda_signing_closes",
+    "addenda_no_delete",
+    "answers_locked_move",
+    "order_states_locked_move",
+    "patients_signed_update",
+    "patients_signed_delete",
+    "workflow_snapshots_no_update",
+    "workflow_snapshots_used_delete",
 }
 POSTGRESQL_TRIGGERS = {
     "answers_locked",
     "order_states_locked",
-    "encounters_locked",
-    "addenda_signed",
     "audit_events_append_only",
+    "encounters_lawful",
+    "encounters_new_is_draft",
+    "addenda_lawful",
+    "addenda_status",
+    "answers_locked_move",
+    "order_states_locked_move",
+    "patients_signed",
+    "workflow_snapshots_fixed",
 }
 
 
@@ -169,7 +188,9 @@ def test_audit_verify_command_names_the_first_altered_event(
         service.close()
     out, err = io.StringIO(), io.StringIO()
     assert run(["--database-url", database_url, "audit", "verify"], out, err) == 0
-    assert out.getvalue() == f"audit chain intact: {len(events)} events\n"
+    assert out.getvalue() == (
+        f"audit chain intact: {len(events)} events\nwitnessed heads found in the chain: 1\n"
+    )
     altered = events[-2]
     with raw_engine(database_url, superuser=True) as engine:
         allow_audit_tampering(engine)
@@ -242,3 +263,166 @@ def test_an_unreachable_server_is_reported_in_one_clear_line() -> None:
         f"the database server is unreachable ({url}); check that the server is running "
         "and that this computer is on the clinic network, then try again"
     )
+
+
+def _legacy_event(sql: object, previous: str, **fields: object) -> str:
+    """Append an audit event as revision 0002 wrote it; return its hash."""
+    from app.storage.models import AuditRow
+    from app.storage.repository import event_hash
+
+    row = AuditRow(prev_hash=previous, **fields)
+    row.hash = event_hash(previous, row)
+    sql.execute(  # type: ignore[attr-defined]
+        text(
+            "INSERT INTO audit_events (encounter_id, at, actor, workstation, action, item_id, "
+            "old_json, new_json, prev_hash, hash) VALUES (:encounter_id, :at, :actor, "
+            ":workstation, :action, :item_id, :old_json, :new_json, :prev_hash, :hash)"
+        ),
+        {
+            "encounter_id": row.encounter_id,
+            "at": row.at,
+            "actor": row.actor,
+            "workstation": row.workstation,
+            "action": row.action,
+            "item_id": row.item_id,
+            "old_json": row.old_json,
+            "new_json": row.new_json,
+            "prev_hash": previous,
+            "hash": row.hash,
+        },
+    )
+    return row.hash
+
+
+def test_a_0002_database_with_signed_records_upgrades_verifies_and_amends(
+    database: Database, database_url: str, shipped_catalog: Catalog, clock: FixedClock
+) -> None:
+    workflow = shipped_catalog.get(WORKFLOW_ID)
+    upgrade(database, "0002")
+    now = clock()
+    common = {"at": now, "actor": "Dr. Old", "workstation": "old-station"}
+    with database.engine.begin() as sql:
+        sql.execute(
+            text(
+                "INSERT INTO patients (id, family_name, given_name, birth_date, chart_number, "
+                "name_key, given_key, created_at) VALUES (1, 'Ivanov', 'Ivan', '1980-05-17', "
+                "'L-1', 'ivanov ivan', 'ivan', :now)"
+            ),
+            {"now": now},
+        )
+        sql.execute(
+            text(
+                "INSERT INTO workflow_snapshots (id, workflow_id, version, content_hash, "
+                "source_text, created_at) VALUES (1, :id, :version, :hash, :text, :now)"
+            ),
+            {
+                "id": workflow.id,
+                "version": workflow.version,
+                "hash": workflow.content_hash,
+                "text": workflow.source_text,
+                "now": now,
+            },
+        )
+        sql.execute(
+            text(
+                "INSERT INTO encounters (id, uid, patient_id, snapshot_id, status, language, "
+                "clinician, created_at, updated_at, revision) VALUES (1, 'legacy-1', 1, 1, "
+                "'draft', 'en', 'Dr. Old', :now, :now, 2)"
+            ),
+            {"now": now},
+        )
+        sql.execute(
+            text(
+                "INSERT INTO answers VALUES (1, 'visit_main_complaint', '\"dry orgasm\"', "
+                ":now, 'Dr. Old')"
+            ),
+            {"now": now},
+        )
+        last = _legacy_event(
+            sql,
+            "0" * 64,
+            encounter_id=1,
+            action="create",
+            item_id=None,
+            old_json=None,
+            new_json=workflow.id,
+            **common,
+        )
+        last = _legacy_event(
+            sql,
+            last,
+            encounter_id=1,
+            action="answer",
+            item_id="visit_main_complaint",
+            old_json=None,
+            new_json='"dry orgasm"',
+            **common,
+        )
+        last = _legacy_event(
+            sql,
+            last,
+            encounter_id=1,
+            action="finalize",
+            item_id=None,
+            old_json=None,
+            new_json="Dr. Old",
+            **common,
+        )
+        sql.execute(
+            text(
+                "UPDATE encounters SET status = 'finalized', finalized_by = 'Dr. Old', "
+                "finalized_at = :now, revision = 3 WHERE id = 1"
+            ),
+            {"now": now},
+        )
+        # an amendment opened by 0002: its event's time was read apart from the addendum's
+        sql.execute(
+            text(
+                "INSERT INTO addenda (encounter_id, seq, reason, opened_by, opened_at) "
+                "VALUES (1, 1, 'late result', 'Dr. Old', :now)"
+            ),
+            {"now": now},
+        )
+        sql.execute(text("UPDATE encounters SET status = 'amending', revision = 4 WHERE id = 1"))
+        later = {**common, "at": now + timedelta(microseconds=70)}
+        last = _legacy_event(
+            sql,
+            last,
+            encounter_id=1,
+            action="amend",
+            item_id=None,
+            old_json=None,
+            new_json="late result",
+            **later,
+        )
+        sql.execute(text("UPDATE audit_head SET last_id = 4, last_hash = :hash"), {"hash": last})
+
+    assert upgrade(database) == ("0002", script_revisions()[-1])
+    _assert_at_head(database)
+    service = WorkupService.open(Settings(), database_url, clock=clock, catalog=shipped_catalog)
+    try:
+        assert service.audit_head().events == 4
+        result = service.verify_audit()
+        assert result.ok, result.first_problem
+        assert service.encounter(1).sealed_digest is None  # signed before sealing
+        service.set_answer(1, "visit_date", "2026-11-20", "Dr. Old")
+        service.set_answer(1, "visit_clinician", "Dr. Old", "Dr. Old")
+        service.finalize(1, "Dr. Old")  # the addendum opened before the upgrade
+        service.amend(1, "corrected after the upgrade", "Dr. New")
+        service.set_answer(1, "hx_sx_fever", "yes", "Dr. New")
+        service.finalize(1, "Dr. New")
+        amended = service.encounter(1)
+        assert [addendum.sealed_digest is not None for addendum in amended.addenda] == [
+            True,
+            True,
+        ]
+        result = service.verify_audit()
+        assert result.ok, result.first_problem
+    finally:
+        service.close()
+    with (
+        raw_engine(database_url) as engine,
+        pytest.raises(DBAPIError, match="refused: "),
+        engine.begin() as sql,
+    ):
+        sql.execute(text("UPDATE encounters SET status = 'finalized' WHERE id = 1"))
