@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -326,6 +327,12 @@ def restore_database(
         record = database_check_record(url)
         if record is not None:
             record.unlink(missing_ok=True)
+        from app.storage.witness import set_aside_after_restore
+
+        # The witnessed heads are of the replaced chain; if they cannot be set aside, verify
+        # reports the difference, which is then the restore's, not a loss.
+        with contextlib.suppress(OSError):
+            set_aside_after_restore(data_dir() / "witness", path, now)
         return Restored(
             str(path), contents.encounters, contents.audit_events, kept.path if kept else None
         )

@@ -32,15 +32,38 @@ class ChainHead(NamedTuple):
 def database_identity(database: Database) -> str:
     """What names one database across workstations: its file, or its server and name."""
     if database.sqlite_path is not None:
-        return f"sqlite:{Path(database.sqlite_path).expanduser().absolute()}"
+        return _file_identity(database.sqlite_path)
     url = make_url(database.url)
     return f"{url.get_backend_name()}://{url.host or ''}:{url.port or ''}/{url.database or ''}"
 
 
+def _file_identity(path: Path) -> str:
+    return f"sqlite:{Path(path).expanduser().absolute()}"
+
+
 def witness_path(folder: Path, database: Database) -> Path:
     """The witness file of `database` in `folder` (one file per database)."""
-    name = hashlib.sha256(database_identity(database).encode("utf-8")).hexdigest()[:32]
+    return _named(folder, database_identity(database))
+
+
+def _named(folder: Path, identity: str) -> Path:
+    name = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
     return folder / f"{name}.txt"
+
+
+def set_aside_after_restore(folder: Path, sqlite_path: Path, at: datetime) -> Path | None:
+    """Keep the witness file of a SQLite file that a backup replaced under another name.
+
+    The heads it holds are of the chain before the restore: the restored, older chain is
+    not a continuation of them, so they must not be checked against it. Returns where the
+    file was kept (None when there was none).
+    """
+    current = _named(folder, _file_identity(sqlite_path))
+    if not current.exists():
+        return None
+    kept = current.with_name(f"{current.stem}.before-restore-{at:%Y%m%dT%H%M%S}.txt")
+    os.replace(current, kept)
+    return kept
 
 
 def read_heads(path: Path) -> list[ChainHead]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from app.catalog import Catalog
-from app.config import Settings
+from app.config import Settings, data_dir
 from app.domain.backups import Retention
 from app.services import (
     UnavailableError,
@@ -455,3 +455,24 @@ def test_a_stale_wal_file_of_a_damaged_database_is_kept_aside_not_replayed(
         assert service.verify_audit().ok
     finally:
         service.close()
+
+
+def test_after_a_restore_the_witnessed_heads_of_the_replaced_chain_are_set_aside(
+    local: str, settings: Settings, shipped_catalog: Catalog, clock: FixedClock, tmp_path: Path
+) -> None:
+    _label, written, _info = backup_database(local, settings, clock=lambda: NOW)
+    service = _open(local, shipped_catalog, clock)
+    _record(service, 2, first=10)  # the witness now holds a head beyond the backup
+    service.close()
+    witness = data_dir() / "witness"
+    assert [path.name for path in witness.iterdir() if "before-restore" not in path.name]
+
+    restore_database(local, settings, written, force=True, clock=lambda: NOW)
+    service = _open(local, shipped_catalog, clock)
+    try:
+        assert service.count_encounters() == 3
+        verification = service.verify_audit()
+        assert verification.ok, verification.first_problem
+    finally:
+        service.close()
+    assert [path.name for path in witness.iterdir() if "before-restore" in path.name]
