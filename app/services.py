@@ -37,6 +37,12 @@ from app.domain.encounter import (
     section_completion,
 )
 from app.domain.errors import AnswerError, DomainError, fill_template
+from app.domain.limits import (
+    MAX_CHART_NUMBER_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_TEXT_LENGTH,
+    text_problem,
+)
 from app.domain.values import AnswerValue, to_json, validate_answer
 from app.domain.workflow import Item, Section, Workflow
 from app.storage import UNSET
@@ -577,6 +583,12 @@ class WorkupService:
             raise InvalidInputError.of("the family name is empty")
         if not given_name.strip():
             raise InvalidInputError.of("the given name is empty")
+        for what, value, limit in (
+            ("family name", family_name, MAX_NAME_LENGTH),
+            ("given name", given_name, MAX_NAME_LENGTH),
+            ("chart number", chart_number, MAX_CHART_NUMBER_LENGTH),
+        ):
+            _refuse_bad_text(what, value.strip(), limit, one_line=True)
         if birth_date > self.today():
             raise InvalidInputError.of("the date of birth is in the future")
         if birth_date.year < 1900:
@@ -608,6 +620,7 @@ class WorkupService:
         """Start a draft workup pinned to the current version of the workflow."""
         if not clinician.strip():
             raise InvalidInputError.of("the clinician's name is empty")
+        _refuse_bad_text("clinician's name", clinician.strip(), MAX_NAME_LENGTH, one_line=True)
         language = language or self.settings.language
         if language not in LANGUAGES:
             raise InvalidInputError(f"unknown language '{language}'")
@@ -682,8 +695,9 @@ class WorkupService:
         if not item.is_order:
             raise InvalidInputError(f"item {item_id} is not an order")
         if state is not None:
-            if len(state.note) > 100_000:
+            if len(state.note) > MAX_TEXT_LENGTH:
                 raise InvalidInputError.of("the note is longer than 100000 characters")
+            _refuse_bad_text("note", state.note, MAX_TEXT_LENGTH)
             if (
                 state.status is OrderStatus.DONE_ELSEWHERE
                 and state.date
@@ -744,6 +758,9 @@ class WorkupService:
         stored revision raises ChangedError and nothing is signed."""
         if not signed_by.strip():
             raise InvalidInputError.of("the signing clinician's name is empty")
+        _refuse_bad_text(
+            "signing clinician's name", signed_by.strip(), MAX_NAME_LENGTH, one_line=True
+        )
         encounter = self.encounter(encounter_id)
         missing = self.missing_required(encounter)
         if missing:
@@ -760,6 +777,7 @@ class WorkupService:
         """Open an addendum with a reason; the encounter becomes editable until it is signed."""
         if not reason.strip():
             raise InvalidInputError.of("an amendment needs a reason")
+        _refuse_bad_text("reason", reason.strip(), MAX_TEXT_LENGTH)
         self._repository.amend(encounter_id, reason.strip(), actor)
         self._witness()
         return self.encounter(encounter_id)
@@ -843,9 +861,12 @@ class WorkupService:
         def parse(source: str) -> Workflow:
             return parse_workflow(source, "document workflow")
 
+        from app.domain.admission import AdmissionError, admit
+
         try:
             encounter, workflow = document_to_encounter(loads(text), parse)
-        except InteropError as error:
+            encounter = admit(encounter, workflow, self._clock())
+        except (InteropError, AdmissionError) as error:
             raise InvalidInputError(str(error)) from error
         encounter_id = self._repository.import_encounter(encounter, workflow, actor)
         self._witness(force=True)
@@ -936,6 +957,13 @@ class WorkupService:
     def write_pdf(self, path: Path, data: bytes) -> None:
         """Write a PDF atomically; a failure leaves no partial file."""
         self.write_file(path, data)
+
+
+def _refuse_bad_text(what: str, value: str, limit: int, *, one_line: bool = False) -> None:
+    """InvalidInputError naming the field when `value` breaks a limit every path shares."""
+    problem = text_problem(value, limit, one_line=one_line)
+    if problem is not None:
+        raise InvalidInputError(f"the {what} {problem}")
 
 
 def _language(language: str) -> str:

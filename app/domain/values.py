@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.domain.errors import AnswerError
+from app.domain.limits import MAX_NUMBER_DIGITS, MAX_NUMBER_EXPONENT, MAX_TEXT_LENGTH
 from app.domain.workflow import YNU_VALUES, Item, ItemKind
 
 
@@ -30,7 +31,6 @@ _DATE_YEAR = re.compile(r"^[0-9]{4}$")
 _DATETIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$")
 _STORED_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
-MAX_TEXT_LENGTH = 100_000
 
 _RUSSIAN_UNITS: dict[str, tuple[str, str, str]] = {
     "years": ("год", "года", "лет"),
@@ -92,6 +92,8 @@ def _check_text(item: Item, value: object) -> str:
         raise _fail(item, "expects text")
     if len(value) > MAX_TEXT_LENGTH:
         raise _fail(item, "text is longer than {limit} characters", limit=MAX_TEXT_LENGTH)
+    if "\0" in value:
+        raise _fail(item, "text holds a NUL character")
     return value
 
 
@@ -142,6 +144,15 @@ def _check_number(item: Item, value: object) -> Decimal:
         raise _fail(item, "{value} is not a number", value=repr(value)) from None
     if not number.is_finite():
         raise _fail(item, "{value} is not a finite number", value=repr(value))
+    digits = number.as_tuple().digits
+    if len(digits) > MAX_NUMBER_DIGITS or (number and abs(number.adjusted()) > MAX_NUMBER_EXPONENT):
+        raise _fail(
+            item,
+            "{value} has more than {digits} digits or is beyond 1e{exponent}",
+            value=text[:40],
+            digits=MAX_NUMBER_DIGITS,
+            exponent=MAX_NUMBER_EXPONENT,
+        )
     if item.minimum is not None and number < item.minimum:
         raise _fail(
             item,

@@ -15,6 +15,7 @@ CONTEXT = "messages"
 MESSAGE_TEMPLATES = (
     QT_TRANSLATE_NOOP("messages", "expects text"),
     QT_TRANSLATE_NOOP("messages", "text is longer than {limit} characters"),
+    QT_TRANSLATE_NOOP("messages", "text holds a NUL character"),
     QT_TRANSLATE_NOOP("messages", "expects a date as YYYY-MM-DD"),
     QT_TRANSLATE_NOOP("messages", "{value} is not a calendar date"),
     QT_TRANSLATE_NOOP("messages", "{value} is in the future"),
@@ -28,6 +29,9 @@ MESSAGE_TEMPLATES = (
     QT_TRANSLATE_NOOP("messages", "{value} is below the lowest possible value {limit}"),
     QT_TRANSLATE_NOOP("messages", "{value} is above the highest possible value {limit}"),
     QT_TRANSLATE_NOOP("messages", "{value} has more than {limit} decimal places"),
+    QT_TRANSLATE_NOOP(
+        "messages", "{value} has more than {digits} digits or is beyond 1e{exponent}"
+    ),
     QT_TRANSLATE_NOOP("messages", "expects ticked (true) or not ticked (false)"),
     QT_TRANSLATE_NOOP("messages", "expects one of {choices}, not {value}"),
     QT_TRANSLATE_NOOP("messages", "expects a Yes/No/Unknown answer with details"),

@@ -1307,6 +1307,10 @@ Details were written to the log file:
         <translation>пункт {item} изменён: {who}, {when}</translation>
     </message>
     <message>
+        <source>text holds a NUL character</source>
+        <translation>текст содержит символ NUL</translation>
+    </message>
+    <message>
         <source>text is longer than {limit} characters</source>
         <translation>текст длиннее {limit} знаков</translation>
     </message>
@@ -1349,6 +1353,10 @@ Details were written to the log file:
     <message>
         <source>the workup was changed after it was shown; it is shown again as stored: review the changes, then sign</source>
         <translation>обследование изменено после того, как было показано; теперь показана сохранённая версия: просмотрите изменения, затем подпишите</translation>
+    </message>
+    <message>
+        <source>{value} has more than {digits} digits or is beyond 1e{exponent}</source>
+        <translation>в числе {value} больше {digits} цифр, или оно выходит за пределы 1e{exponent}</translation>
     </message>
     <message>
         <source>{value} has more than {limit} decimal places</source>
