@@ -144,7 +144,7 @@ def _translated(function: Callable[P, R]) -> Callable[P, R]:
             raise ChangedError.of(CHANGED_BEFORE_SIGNING) from error
         except storage_errors.LockedError as error:
             raise LockedError(str(error)) from error
-        except storage_errors.DuplicateError as error:
+        except (storage_errors.DuplicateError, storage_errors.RefusedValueError) as error:
             raise InvalidInputError(str(error)) from error
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
@@ -202,6 +202,8 @@ def upgrade_database(
     with opened_database(url) as database:
         try:
             revision = storage.current_revision(database)
+            if revision is None:
+                storage.refuse_foreign_tables(database)
             if (
                 backups is not None
                 and database.sqlite_path is not None
@@ -511,6 +513,7 @@ class WorkupService:
             if revision is None and upgrade_allowed:
                 from app.storage.migrate import upgrade
 
+                storage.refuse_foreign_tables(database)
                 upgrade(database)
             storage.check_schema(database)
         except storage_errors.StorageError as error:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,3 +159,72 @@ def test_a_number_answer_is_bounded_in_digits_and_exponent(service: WorkupServic
             service.set_answer(encounter.id, "hx_sx_volume_estimate", huge, "Dr. A")
     with pytest.raises(InvalidInputError, match="NUL"):
         service.set_answer(encounter.id, "visit_main_complaint", "a\x00b", "Dr. A")
+
+
+def test_a_chart_number_of_another_patient_is_refused_whatever_differs(
+    service: WorkupService, signed_document: dict[str, Any]
+) -> None:
+    signed_document["encounter"]["uid"] = "11111111-2222-4333-8444-555555555555"
+    for field, value in (
+        ("given_name", "Petr"),
+        ("family_name", "Petrov"),
+        ("birth_date", "1981-05-01"),
+    ):
+        document = json.loads(json.dumps(signed_document))
+        document["patient"][field] = value
+        with pytest.raises(InvalidInputError, match="belongs to another patient"):
+            service.import_document(json.dumps(document), actor="import")
+    assert service.count_encounters() == 1
+    encounter_id = service.import_document(json.dumps(signed_document), actor="import")
+    assert service.encounter(encounter_id).patient.id == service.encounter(1).patient.id
+
+
+def test_another_definition_under_a_stored_id_and_version_is_refused(
+    service: WorkupService, signed_document: dict[str, Any]
+) -> None:
+    _new_patient_and_uid(signed_document)
+    definition = signed_document["workflow"]["definition"]
+    changed = definition.replace("Main complaint", "Main complaint (changed)", 1)
+    assert changed != definition
+    signed_document["workflow"]["definition"] = changed
+    signed_document["workflow"]["content_hash"] = hashlib.sha256(changed.encode()).hexdigest()
+    with pytest.raises(InvalidInputError, match="not the definition stored here"):
+        service.import_document(json.dumps(signed_document), actor="import")
+    assert service.count_encounters() == 1
+
+
+@pytest.mark.parametrize("command", [["encounters", "list"], ["db", "upgrade"]])
+def test_a_file_of_another_application_is_never_migrated_into(
+    tmp_path: Path, command: list[str]
+) -> None:
+    foreign = tmp_path / "notes.sqlite3"
+    with sqlite3.connect(foreign) as connection:
+        connection.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+        connection.execute("INSERT INTO notes (text) VALUES ('a recipe')")
+    before = foreign.read_bytes()
+    completed = subprocess.run(
+        [sys.executable, "-m", "app", "--database-url", f"sqlite:///{foreign}", *command],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.count("\n") == 1
+    assert f"{foreign}: not a workup database: it holds other tables (notes)" in completed.stderr
+    assert foreign.read_bytes() == before
+    with sqlite3.connect(foreign) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert tables == {"notes"}
+
+
+def test_a_new_file_is_still_initialised(tmp_path: Path) -> None:
+    fresh = tmp_path / "new.sqlite3"
+    completed = subprocess.run(
+        [sys.executable, "-m", "app", "--database-url", f"sqlite:///{fresh}", "encounters", "list"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    with sqlite3.connect(fresh) as connection:
+        assert connection.execute("SELECT count(*) FROM encounters").fetchone() == (0,)

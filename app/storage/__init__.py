@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         current_revision,
         integrity_check,
         open_database,
+        refuse_foreign_tables,
         sqlite_file,
     )
     from app.storage.repository import AuditVerification, Repository
@@ -42,6 +43,7 @@ _MODULES = {
     "current_revision": "database",
     "integrity_check": "database",
     "open_database": "database",
+    "refuse_foreign_tables": "database",
     "sqlite_file": "database",
 }
 
@@ -64,6 +66,7 @@ __all__ = [
     "current_revision",
     "integrity_check",
     "open_database",
+    "refuse_foreign_tables",
     "sqlite_file",
 ]
 

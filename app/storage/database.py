@@ -124,6 +124,10 @@ def _preflight_sqlite(path: Path, full_check: bool = True) -> str | None:
             for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
         }
         if "alembic_version" not in tables:
+            foreign = sorted(name for name in tables if not name.startswith("sqlite_"))
+            if foreign:
+                # Checked here, before a connection of ours switches the file to WAL mode.
+                raise SchemaError(_foreign_message(str(path), foreign))
             return None
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         return str(row[0]) if row else None
@@ -353,6 +357,31 @@ def current_revision(database: Database) -> str | None:
     except SQLAlchemyError as error:
         raise DatabaseUnavailableError(describe_error(database.label, error)) from error
     return str(row[0]) if row else None
+
+
+def refuse_foreign_tables(database: Database) -> None:
+    """SchemaError when a database without our schema holds tables of something else.
+
+    Only an empty database (a new file, a new server database) is given the schema: a file
+    of another application, chosen by mistake, is never migrated into.
+    """
+    try:
+        with database.engine.connect() as connection:
+            tables = sorted(
+                name for name in inspect(connection).get_table_names() if name != "alembic_version"
+            )
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailableError(describe_error(database.label, error)) from error
+    if tables:
+        raise SchemaError(_foreign_message(database.label, tables))
+
+
+def _foreign_message(label: str, tables: list[str]) -> str:
+    shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+    return (
+        f"{label}: not a workup database: it holds other tables ({shown}) and was left as it "
+        "is; choose the workup database, or a new file"
+    )
 
 
 def check_schema(database: Database) -> str:

@@ -21,6 +21,10 @@ class SchemaError(StorageError):
     """The database schema is older or newer than this version of the application."""
 
 
+class RefusedValueError(StorageError):
+    """The database refused a value it cannot store (too long, out of range, a NUL)."""
+
+
 class NotFoundError(StorageError):
     """A patient, encounter or workflow snapshot does not exist."""
 

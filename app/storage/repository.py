@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import func, or_, select, union, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.domain.encounter import (
@@ -39,6 +39,7 @@ from app.storage.errors import (
     DuplicateError,
     LockedError,
     NotFoundError,
+    RefusedValueError,
     RevisionChangedError,
     StorageError,
 )
@@ -166,6 +167,13 @@ class Repository:
         if "refused: " in message:
             reason = message.split("refused: ", 1)[1].splitlines()[0]
             return LockedError(f"the database refused the change: {reason}")
+        if isinstance(error, DataError):
+            # A value the limits of entry should have refused: an input error, never "the
+            # server is unreachable" (which would hold the edit back as if offline).
+            return RefusedValueError(
+                f"the database refused a value it cannot store ({message.splitlines()[0]}); "
+                "shorten or correct the entry"
+            )
         if isinstance(error, IntegrityError):
             if "chart_number" in message:
                 return DuplicateError("a patient with this chart number already exists")
@@ -257,6 +265,22 @@ class Repository:
         session.flush()
         return row.id
 
+    def _refuse_other_definition(self, session: Session, workflow: Workflow) -> None:
+        """An imported definition must not be another text under a stored id and version."""
+        other = session.scalars(
+            select(SnapshotRow.content_hash).where(
+                SnapshotRow.workflow_id == workflow.id,
+                SnapshotRow.version == workflow.version,
+                SnapshotRow.content_hash != workflow.content_hash,
+            )
+        ).first()
+        if other is not None:
+            raise DuplicateError(
+                f"the document's workflow {workflow.id} version {workflow.version} is not the "
+                "definition stored here under that id and version; a changed definition needs "
+                "a new version"
+            )
+
     def snapshot_source(self, content_hash: str) -> str:
         """The definition text of the snapshot with `content_hash`."""
         with self._read() as session:
@@ -323,8 +347,8 @@ class Repository:
             )
             if existing is None:
                 existing = PatientRow(
-                    family_name=patient.family_name,
-                    given_name=patient.given_name,
+                    family_name=patient.family_name.strip(),
+                    given_name=patient.given_name.strip(),
                     birth_date=patient.birth_date,
                     chart_number=chart or None,
                     name_key=search_key(f"{patient.family_name} {patient.given_name}"),
@@ -333,13 +357,17 @@ class Repository:
                 )
                 session.add(existing)
                 session.flush()
-            elif (existing.family_name, existing.birth_date) != (
-                patient.family_name,
+            elif (existing.family_name, existing.given_name, existing.birth_date) != (
+                patient.family_name.strip(),
+                patient.given_name.strip(),
                 patient.birth_date,
             ):
                 raise DuplicateError(
-                    f"chart number {chart} belongs to another patient in this database"
+                    f"chart number {chart} belongs to another patient in this database "
+                    "(family name, given name or date of birth differ); correct the document "
+                    "or the patient's record, then import again"
                 )
+            self._refuse_other_definition(session, workflow)
             row = EncounterRow(
                 uid=encounter.uid,
                 patient_id=existing.id,
