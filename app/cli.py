@@ -221,7 +221,7 @@ class _Context:
 def _cmd_workflows(context: _Context) -> int:
     args = context.args
     if args.action == "validate":
-        problems = services.workflow_file_problems(list(args.files))
+        problems = services.workflow_file_problems(list(args.files), context.settings)
         for line in problems:
             print(line, file=context.out)
         if problems:

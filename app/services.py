@@ -1251,14 +1251,28 @@ def workflow_file_warnings(paths: list[Path]) -> list[str]:
     return [str(warning) for path in paths for warning in check_workflow_file(path).warnings]
 
 
-def workflow_file_problems(paths: list[Path]) -> list[str]:
-    """Every problem of the given workflow files, one line each (empty when all are valid)."""
+def workflow_file_problems(paths: list[Path], settings: Settings | None = None) -> list[str]:
+    """Every problem of the given workflow files, one line each (empty when all are valid).
+
+    With `settings`, a file that is valid on its own is also set beside the workflows the
+    application would load (shipped and the clinic's folder): the same id and version as
+    another file with different content is refused there, so it is reported here.
+    """
     from app.catalog import WorkflowFileError, load_workflow_file
 
     problems: list[str] = []
+    loaded: list[tuple[Path, Workflow]] = []
     for path in paths:
         try:
-            load_workflow_file(path)
+            loaded.append((path, load_workflow_file(path)))
         except WorkflowFileError as error:
             problems.extend(str(problem) for problem in error.problems)
+    if settings is not None and loaded:
+        catalog = load_catalog(settings)
+        for path, workflow in loaded:
+            if catalog.sources.get(workflow.id, Path()).resolve() == path.resolve():
+                continue  # the file is the one the catalog loaded
+            before = len(catalog.problems)
+            catalog.add(workflow, path)
+            problems.extend(str(problem) for problem in catalog.problems[before:])
     return problems

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.catalog.problems import Problem, WorkflowFileError
 from app.domain.encounter import OrderStatus
-from app.domain.limits import MAX_INTEGER, MAX_NESTING, MAX_WORKFLOW_FILE_BYTES, nesting_depth
+from app.domain.limits import (
+    MAX_CONDITION_DEPTH,
+    MAX_ID_LENGTH,
+    MAX_INTEGER,
+    MAX_NESTING,
+    MAX_WORKFLOW_FILE_BYTES,
+    nesting_depth,
+)
 from app.domain.workflow import (
     CHOICE_KINDS,
     CONDITION_KINDS,
@@ -459,7 +466,9 @@ class _Checker:
             self.error(subject, (*where, "id"), "id must be text")
             return None
         if not ID_PATTERN.fullmatch(value):
-            self.error(subject, (*where, "id"), f"bad id {_show(value)}: {_ID_RULE}")
+            self.error(subject, (*where, "id"), f"bad id {_show(value[:60])}: {_ID_RULE}")
+        elif len(value) > MAX_ID_LENGTH:
+            self.error(subject, (*where, "id"), f"id longer than {MAX_ID_LENGTH} characters")
         return value
 
     # -- lists, codes, instructions ---------------------------------------------------
@@ -1140,27 +1149,46 @@ class _Checker:
         return any(type(value) is type(choice) and value == choice for choice in allowed)
 
     def check_cycles(self, drafts: list[_ItemDraft]) -> None:
+        """Report each cycle of show_when conditions once, and chains deeper than the limit.
+
+        Each item names at most one other, so one walk from every item that stops at an
+        item already walked sees every item once: linear in the number of items.
+        """
         position = {id(draft): index for index, draft in enumerate(drafts)}
-        reported: set[frozenset[str]] = set()
+        depth: dict[int, int] = {}  # items walked: how many conditions lie beyond them
         for start in drafts:
             chain: list[_ItemDraft] = []
+            on_chain: dict[int, int] = {}
             current: _ItemDraft | None = start
-            while current is not None and current not in chain:
+            while current is not None and id(current) not in depth:
+                if id(current) in on_chain:
+                    self.report_cycle(chain[on_chain[id(current)] :], position)
+                    for member in chain[on_chain[id(current)] :]:
+                        depth[id(member)] = 0
+                    chain = chain[: on_chain[id(current)]]
+                    current = None
+                    break
+                on_chain[id(current)] = len(chain)
                 chain.append(current)
                 current = self.condition_target(current)
-            if current is None:
-                continue
-            cycle = chain[chain.index(current) :]
-            members = frozenset(draft.id or "" for draft in cycle)
-            if members in reported:
-                continue
-            reported.add(members)
-            first = min(range(len(cycle)), key=lambda index: position[id(cycle[index])])
-            ordered = cycle[first:] + cycle[:first]
-            names = " -> ".join(str(draft.id) for draft in [*ordered, ordered[0]])
-            self.error(
-                ordered[0].subject, (*ordered[0].where, "show_when"), f"condition cycle: {names}"
-            )
+            beyond = depth[id(current)] + 1 if current is not None else 0
+            for draft in reversed(chain):
+                depth[id(draft)] = beyond
+                if beyond == MAX_CONDITION_DEPTH + 1:
+                    self.error(
+                        draft.subject,
+                        (*draft.where, "show_when"),
+                        f"show_when conditions chained more than {MAX_CONDITION_DEPTH} deep",
+                    )
+                beyond += 1
+
+    def report_cycle(self, cycle: list[_ItemDraft], position: dict[int, int]) -> None:
+        first = min(range(len(cycle)), key=lambda index: position[id(cycle[index])])
+        ordered = cycle[first:] + cycle[:first]
+        names = " -> ".join(str(draft.id) for draft in [*ordered, ordered[0]])
+        self.error(
+            ordered[0].subject, (*ordered[0].where, "show_when"), f"condition cycle: {names}"
+        )
 
     def condition_target(self, draft: _ItemDraft) -> _ItemDraft | None:
         """The item `draft`'s condition names, when it is another existing item."""

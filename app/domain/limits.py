@@ -29,6 +29,10 @@ MAX_NUMBER_DIGITS = 30
 MAX_NUMBER_EXPONENT = 30
 """How far a number answer's exponent may go either way (1e30, 1e-30)."""
 
+MAX_CONDITION_DEPTH = 50
+"""How many show_when conditions may hang one after another (an item shown when an item
+shown when ...): the window and the PDF follow the chain for every item."""
+
 MAX_NESTING = 200
 """How deeply a settings, encounter or workflow document may nest lists and tables."""
 

@@ -164,3 +164,35 @@ def test_invalid_file_does_not_load(name: str) -> None:
 
 def test_every_invalid_fixture_has_a_rule() -> None:
     assert sorted(path.stem for path in INVALID.glob("*.toml")) == sorted(RULES)
+
+
+def _chain(length: int, *, loop: bool = False) -> str:
+    """A workflow whose items are each shown when the one before is ticked."""
+    parts = [
+        'schema_version = 1\nid = "chain"\nversion = 1\n[title]\nen = "Chain"\nru = "Цепь"\n',
+        '[[sections]]\nid = "s"\ncode = "A"\ntitle = { en = "S", ru = "С" }\n',
+    ]
+    for index in range(length):
+        before = index - 1 if index else (length - 1 if loop else None)
+        condition = (
+            f'show_when = {{ item = "i{before}", equals = true }}\n' if before is not None else ""
+        )
+        parts.append(
+            f'[[sections.items]]\nid = "i{index}"\nkind = "check"\nrole = "observation"\n'
+            f'label = {{ en = "I{index}", ru = "И{index}" }}\n{condition}'
+        )
+    return "".join(parts)
+
+
+def test_a_long_chain_of_conditions_is_one_problem_and_a_short_one_is_valid() -> None:
+    from app.catalog.rules import check_workflow
+    from app.domain.limits import MAX_CONDITION_DEPTH
+
+    assert check_workflow(_chain(MAX_CONDITION_DEPTH + 1), "ok.toml").problems == []
+    long = check_workflow(_chain(3000), "long.toml")
+    assert [problem.message for problem in long.problems] == [
+        f"show_when conditions chained more than {MAX_CONDITION_DEPTH} deep"
+    ]
+    looped = check_workflow(_chain(3000, loop=True), "loop.toml")
+    assert len(looped.problems) == 1
+    assert looped.problems[0].message.startswith("condition cycle: i0 -> i2999 -> i2998")
