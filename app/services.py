@@ -146,6 +146,8 @@ def _translated(function: Callable[P, R]) -> Callable[P, R]:
             raise LockedError(str(error)) from error
         except (storage_errors.DuplicateError, storage_errors.RefusedValueError) as error:
             raise InvalidInputError(str(error)) from error
+        except storage_errors.DamagedRecordError as error:
+            raise ServiceError(str(error)) from error
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         except AnswerError as error:

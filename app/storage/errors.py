@@ -21,6 +21,10 @@ class SchemaError(StorageError):
     """The database schema is older or newer than this version of the application."""
 
 
+class DamagedRecordError(StorageError):
+    """A stored record holds a value the application never writes (changed outside it)."""
+
+
 class RefusedValueError(StorageError):
     """The database refused a value it cannot store (too long, out of range, a NUL)."""
 

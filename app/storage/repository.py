@@ -35,6 +35,7 @@ from app.storage.database import (
 )
 from app.storage.errors import (
     ConflictError,
+    DamagedRecordError,
     DatabaseUnavailableError,
     DuplicateError,
     LockedError,
@@ -155,6 +156,19 @@ class Repository:
                 yield session
         except DBAPIError as error:
             raise self._translate(error) from error
+
+    @staticmethod
+    @contextmanager
+    def _readable(what: str) -> Iterator[None]:
+        """A value that cannot be decoded (a status, a time, an answer written outside the
+        application) names the record, instead of stopping the caller with a traceback."""
+        try:
+            yield
+        except (ValueError, TypeError) as error:
+            raise DamagedRecordError(
+                f"{what}: a stored value is not one the application writes ({_short(error)}); "
+                "the record was changed outside the application: run 'workup audit verify'"
+            ) from error
 
     def _translate(self, error: SQLAlchemyError) -> StorageError:
         if is_server_unreachable(error):
@@ -443,7 +457,7 @@ class Repository:
 
     def load_encounter(self, encounter_id: int, resolve: WorkflowResolver) -> Encounter:
         """The whole encounter, its answers decoded against its own workflow snapshot."""
-        with self._read() as session:
+        with self._readable(f"encounter {encounter_id}"), self._read() as session:
             row = session.get(EncounterRow, encounter_id)
             if row is None:
                 raise NotFoundError(f"no encounter with id {encounter_id}")
@@ -820,7 +834,7 @@ class Repository:
         page = select(EncounterRow.id).order_by(
             EncounterRow.updated_at.desc(), EncounterRow.id.desc()
         )
-        with self._read() as session:
+        with self._readable("the list of encounters"), self._read() as session:
             condition = self._search_condition(search, session)
             if condition is not None:
                 page = page.where(condition)
@@ -1059,3 +1073,8 @@ def _parse_day(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def _short(error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text[:120]

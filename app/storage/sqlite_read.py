@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from app.domain.encounter import Encounter
 from app.domain.workflow import Workflow
-from app.storage.errors import NotFoundError
+from app.storage.errors import DamagedRecordError, NotFoundError
 from app.storage.records import (
     WorkflowResolver,
     addendum_from,
@@ -63,6 +63,12 @@ def read_encounter(
         if revision != HEAD_REVISION:
             raise DirectReadError(f"{path}: schema {revision or 'none'}, not {HEAD_REVISION}")
         return _encounter(connection, encounter_id, resolve)
+    except (ValueError, TypeError) as error:
+        raise DamagedRecordError(
+            f"encounter {encounter_id}: a stored value is not one the application writes "
+            f"({str(error)[:120]}); the record was changed outside the application: run "
+            "'workup audit verify'"
+        ) from error
     except sqlite3.Error as error:
         raise DirectReadError(f"{path}: cannot read the database ({error})") from error
     finally:

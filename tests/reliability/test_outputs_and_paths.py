@@ -286,3 +286,34 @@ def test_tab_separated_output_escapes_what_would_break_it(
     assert all(line.count("\t") == 4 for line in lines)
     assert "\x1b" not in listed.stdout
     assert "Evil\\u001b[31mRed\\tTab" in listed.stdout
+
+
+def test_a_tampered_encounter_is_named_and_the_batch_goes_on(
+    tmp_path: Path, shipped_catalog: Catalog, clock: FixedClock
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tampered.sqlite3'}"
+    service = WorkupService.open(Settings(), url, clock=clock, catalog=shipped_catalog)
+    for number in range(3):
+        patient = service.create_patient(f"F{number}", "G", date(1980, 1, 1), f"C{number}")
+        assert patient.id is not None
+        service.start_encounter(patient.id, WORKFLOW_ID, "Dr. A")
+    service.close()
+    with sqlite3.connect(tmp_path / "tampered.sqlite3") as connection:
+        triggers = connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        for (name,) in triggers.fetchall():
+            connection.execute(f'DROP TRIGGER "{name}"')
+        connection.execute("UPDATE encounters SET status = 'bogus' WHERE id = 2")
+        connection.execute("UPDATE encounters SET updated_at = 'not a time' WHERE id = 3")
+    out = tmp_path / "pdfs"
+    out.mkdir()
+    batch = _workup(url, "export", "--all", "--out", str(out))
+    assert batch.returncode == 1
+    assert sorted(path.name for path in out.iterdir()) == ["encounter-1.pdf"]
+    assert "encounter 2: a stored value is not one the application writes" in batch.stderr
+    assert "encounter 3: a stored value is not one the application writes" in batch.stderr
+    for command in (["export", "2", "--out", str(tmp_path / "two.pdf")], ["encounters", "list"]):
+        single = _workup(url, *command)
+        assert single.returncode == 1
+        assert single.stderr.count("\n") == 1
+        assert "changed outside the application" in single.stderr
+    assert "internal error" not in batch.stderr
