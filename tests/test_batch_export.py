@@ -15,7 +15,12 @@ from app.config import Settings
 from app.services import BatchItem, WorkupService, batch_pdf_name, export_summaries
 from tests.conftest import WORKFLOW_ID
 
-STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?|\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}")
+# The generation time in the footer, however it is written (it may move on a minute between
+# two exports).
+STAMP = re.compile(
+    r"(Generated|Сформировано) [^\n·]*"
+    r"|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?|\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}"
+)
 
 
 @pytest.fixture

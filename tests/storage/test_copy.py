@@ -202,7 +202,7 @@ def test_a_database_of_another_application_is_refused(
 
     assert code == 1
     (line,) = err.strip().splitlines()
-    assert "holds the table invoices but no workup schema" in line
+    assert "not a workup database: it holds other tables (invoices)" in line
 
 
 def test_copying_a_database_into_itself_is_refused(
