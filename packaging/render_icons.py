@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
         target = Path(argv[1])
         target.parent.mkdir(parents=True, exist_ok=True)
         image = render(renderer, 256 if argv[0] == "--ico" else 512)
-        if not image.save(str(target), argv[0][2:].encode()):
+        if not image.save(str(target)):  # the format follows the suffix
             print(f"render_icons: cannot write {target}", file=sys.stderr)
             return 1
         return 0
@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
     for size in HICOLOR_SIZES:
         target = out / f"{size}x{size}" / "apps" / f"{NAME}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not render(renderer, size).save(str(target), b"png"):
+        if not render(renderer, size).save(str(target)):
             print(f"render_icons: cannot write {target}", file=sys.stderr)
             return 1
     scalable = out / "scalable" / "apps" / f"{NAME}.svg"
