@@ -1,8 +1,9 @@
 """PDF summaries: in-process, `workup export` as a whole process, and a batch of about 1,000.
 
 The process floor imports reportlab, registers the same DejaVu Sans font and writes a
-two-page document. The batch runs `workup export --all --since DATE --out DIR` with the
-DATE that selects at least 1,000 encounters of the generated database.
+two-page document; on a server it also connects with psycopg and reads the encounter's
+row. The batch runs `workup export --all --since DATE --out DIR` with the DATE that
+selects at least 1,000 encounters of the generated database.
 
 Usage: .venv/bin/python -m benchmarks.bench_pdf
 """
@@ -17,6 +18,8 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from app.config import Settings
 from app.services import WorkupService
 from benchmarks.common import (
@@ -25,6 +28,7 @@ from benchmarks.common import (
     fetch,
     format_table,
     median,
+    sqlite_path,
     sqlite_url,
     time_ms,
 )
@@ -49,6 +53,11 @@ for page in (1, 2):
         canvas.drawString(60, 780 - 18 * line, f"Page {{page}}, line {{line}}: Пациент, заказ")
     canvas.showPage()
 canvas.save()
+if len(sys.argv) > 2:  # a server: the floor also connects with psycopg and reads one row
+    import psycopg
+
+    with psycopg.connect(sys.argv[2]) as connection:
+        connection.execute("SELECT * FROM encounters WHERE id = %s", (int(sys.argv[3]),)).fetchall()
 """
 
 
@@ -109,12 +118,17 @@ def measure_process(url: str, runs: int = 5) -> tuple[list[float], list[float]]:
         environment = _environment(folder)
         export = [workup, "--database-url", url, "export", str(encounter_id), "--out"]
         floor = [sys.executable, "-c", FLOOR_SCRIPT]
+        server = sqlite_path(url) is None
+        connection = [make_url(url).set(drivername="postgresql").render_as_string(False)]
+        floor_arguments = [*connection, str(encounter_id)] if server else []
         _run_ms([*export, str(folder / "warm.pdf")], environment)
-        _run_ms([*floor, str(folder / "warm-floor.pdf")], environment)
+        _run_ms([*floor, str(folder / "warm-floor.pdf"), *floor_arguments], environment)
         app_times, floor_times = [], []
         for run in range(runs):
             app_times.append(_run_ms([*export, str(folder / f"app{run}.pdf")], environment))
-            floor_times.append(_run_ms([*floor, str(folder / f"floor{run}.pdf")], environment))
+            floor_times.append(
+                _run_ms([*floor, str(folder / f"floor{run}.pdf"), *floor_arguments], environment)
+            )
     return app_times, floor_times
 
 

@@ -205,6 +205,47 @@ def measure_autosave(url: str) -> tuple[list[float], list[float]]:
     return samples, floor
 
 
+def count_round_trips(url: str, saves: int = 20) -> dict[str, float]:
+    """Per autosave through the service: the pooled connections handed out (each pinged
+    first on a server), transactions begun and committed, and SQL statements sent. On a
+    server each of them is a round trip (psycopg sends BEGIN and COMMIT on their own)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import Pool
+
+    counts = {"checkouts": 0, "begins": 0, "statements": 0, "commits": 0}
+
+    def counter(name: str) -> Callable[..., None]:
+        def count(*_arguments: object, **_keywords: object) -> None:
+            counts[name] += 1
+
+        return count
+
+    listeners: list[tuple[Any, str, Callable[..., None]]] = [
+        (Pool, "checkout", counter("checkouts")),
+        (Engine, "begin", counter("begins")),
+        (Engine, "before_cursor_execute", counter("statements")),
+        (Engine, "commit", counter("commits")),
+    ]
+    with tempfile.TemporaryDirectory() as folder, scratch(url, Path(folder), "trips") as copy:
+        encounter_id = newest_draft_encounter(copy)
+        service = WorkupService.open(Settings(), copy)
+        texts = cycle([f"Counted note, revision {number}" for number in range(97)])
+        try:
+            service.set_answer(encounter_id, "sx_notes", next(texts), "Dr. Bench")
+            for target, name, listener in listeners:
+                event.listen(target, name, listener)
+            try:
+                for _ in range(saves):
+                    service.set_answer(encounter_id, "sx_notes", next(texts), "Dr. Bench")
+            finally:
+                for target, name, listener in listeners:
+                    event.remove(target, name, listener)
+        finally:
+            service.close()
+    return {name: count / saves for name, count in counts.items()}
+
+
 def results(url: str) -> list[Result]:
     """The table lines of this benchmark."""
     lines: list[Result] = []
@@ -240,6 +281,16 @@ def results(url: str) -> list[Result]:
             f"<= {AUTOSAVE_P95_MS:.0f} ms",
             p95 <= AUTOSAVE_P95_MS,
             percentile(floor, 0.95),
+        )
+    )
+    trips = count_round_trips(url)
+    lines.append(
+        Result(
+            "autosave: statements per save",
+            trips["statements"],
+            "",
+            "+ {checkouts:g} checkout, {begins:g} begin, {commits:g} commit".format(**trips),
+            True,
         )
     )
     return lines

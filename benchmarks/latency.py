@@ -1,11 +1,14 @@
-"""A TCP proxy on the loopback that delays every packet, to show a slower network.
+"""A TCP proxy on the loopback that holds back every answer, to show a slower network.
 
-The benchmark points the application at the proxy instead of the server: each chunk read
-from either side is forwarded after half the added round-trip time, in order, so every
-round trip between the application and the server takes `round_trip_ms` longer (the
-measured added round trip is reported, as the event loop's timers round up). It listens
-on and connects to 127.0.0.1 only, accepts a bounded number of connections and stops by
-itself after `lifetime_s` seconds if it was not stopped before.
+The benchmark points the application at the proxy instead of the server. What the
+application sends is forwarded at once; each chunk the server sends back is forwarded
+`round_trip_ms` after it arrived, in order. PostgreSQL's protocol waits for the server's
+answer at every round trip, so each one takes `round_trip_ms` longer, as over a slower
+network (one timer per round trip instead of one per direction keeps the event loop's
+millisecond timer rounding from doubling; the round trip actually measured through the
+proxy is reported beside the figures). It listens on and connects to 127.0.0.1 only,
+accepts a bounded number of connections and stops by itself after `lifetime_s` seconds
+if it was not stopped before.
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ CHUNK = 65536
 
 
 class DelayProxy:
-    """Forwards 127.0.0.1:`port` to 127.0.0.1:`target_port`, each way `round_trip_ms` / 2
-    later than the bytes arrived."""
+    """Forwards 127.0.0.1:`port` to 127.0.0.1:`target_port`; the answers `round_trip_ms`
+    later than they arrived."""
 
     def __init__(self, target_port: int, round_trip_ms: float, lifetime_s: float = 3600) -> None:
         self.target_port = target_port
-        self.delay = round_trip_ms / 2000
+        self.delay = round_trip_ms / 1000
         self.lifetime_s = lifetime_s
         self.port = 0
         self.connections = 0
@@ -36,7 +39,9 @@ class DelayProxy:
         self._writers: list[asyncio.StreamWriter] = []
         self._thread = threading.Thread(target=self._run, name="delay-proxy", daemon=True)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float
+    ) -> None:
         """Copy `reader` to `writer`, each chunk sent `delay` seconds after it was read."""
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
         loop = asyncio.get_running_loop()
@@ -55,10 +60,10 @@ class DelayProxy:
         sender = asyncio.create_task(send())
         try:
             while data := await reader.read(CHUNK):
-                queue.put_nowait((loop.time() + self.delay, data))
+                queue.put_nowait((loop.time() + delay, data))
         except (ConnectionError, OSError):
             pass
-        queue.put_nowait((loop.time() + self.delay, b""))
+        queue.put_nowait((loop.time() + delay, b""))
         try:
             await sender
         except (ConnectionError, OSError):
@@ -81,7 +86,8 @@ class DelayProxy:
             return
         self._writers.append(upstream_writer)
         await asyncio.gather(
-            self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer)
+            self._pipe(reader, upstream_writer, 0.0),
+            self._pipe(upstream_reader, writer, self.delay),
         )
 
     async def _serve(self) -> None:

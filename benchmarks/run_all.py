@@ -72,8 +72,8 @@ def run(url: str, benchmarks: list[tuple[str, Callable[[str], list[Any]]]]) -> l
     return results
 
 
-def select_one_ms(url: str, samples: int = 200) -> float:
-    """The median milliseconds of `SELECT 1` with psycopg on `url` (one round trip)."""
+def select_one_us(url: str, samples: int = 200) -> float:
+    """The median microseconds of `SELECT 1` with psycopg on `url` (one round trip)."""
     from benchmarks.server import psql
 
     times = []
@@ -81,7 +81,7 @@ def select_one_ms(url: str, samples: int = 200) -> float:
         for _ in range(samples):
             started = time.perf_counter()
             connection.execute("SELECT 1").fetchall()
-            times.append((time.perf_counter() - started) * 1000)
+            times.append((time.perf_counter() - started) * 1_000_000)
     return statistics.median(times)
 
 
@@ -94,10 +94,10 @@ def server_main(latencies: list[float], load_seconds: float, suite: bool) -> Non
 
     with server(benchmark_database()) as running:
         print(f"loaded with workup db copy in {running.load_seconds:.1f} s")
-        direct = select_one_ms(running.url)
+        direct = select_one_us(running.url)
         results = [
             Result("load: workup db copy, 20,000/100,000", running.load_seconds, "s", "", True),
-            Result("round trip: psycopg SELECT 1 (median)", direct, "ms", "", True),
+            Result("round trip: psycopg SELECT 1 (median)", direct, "us", "", True),
             *(run(running.url, BENCHMARKS) if suite else []),
         ]
         print("PostgreSQL on 127.0.0.1, no added latency")
@@ -108,7 +108,7 @@ def server_main(latencies: list[float], load_seconds: float, suite: bool) -> Non
             with delayed(port, latency) as proxy_port:
                 url = make_url(running.url).set(port=proxy_port)
                 proxied = url.render_as_string(hide_password=False)
-                trip = select_one_ms(proxied)
+                trip = select_one_us(proxied)
                 lines = [
                     Result(
                         "round trip: psycopg SELECT 1 (median)",
