@@ -113,7 +113,7 @@ def server_main(latencies: list[float], load_seconds: float, suite: bool) -> Non
                     Result(
                         "round trip: psycopg SELECT 1 (median)",
                         trip,
-                        "ms",
+                        "us",
                         f"+{latency:g} ms",
                         True,
                         direct,
