@@ -183,13 +183,18 @@ def test_the_data_folder_log_and_exports_are_private(
 
 
 def test_a_sqlite_file_with_wal_files_is_still_read_with_them(
-    tmp_path: Path, recorded: str
+    tmp_path: Path, recorded: str, shipped_catalog: Catalog, clock: FixedClock
 ) -> None:
     """The untouched read adds nothing, but never ignores a WAL file that is there."""
+    service = WorkupService.open(Settings(), recorded, clock=clock, catalog=shipped_catalog)
+    patient = service.create_patient("Draft", "Patient", date(1980, 5, 1), "C-9")
+    assert patient.id is not None
+    service.start_encounter(patient.id, WORKFLOW_ID, "Dr. A")
+    service.close()
     live = tmp_path / "workup.sqlite3"
     writer = sqlite3.connect(live, isolation_level=None)
     writer.execute("PRAGMA wal_autocheckpoint = 0")
-    writer.execute("UPDATE patients SET family_name = 'InTheWal'")
+    writer.execute(f"UPDATE patients SET family_name = 'InTheWal' WHERE id = {patient.id}")
     try:
         assert live.with_name("workup.sqlite3-wal").stat().st_size > 0
         listed = _workup(recorded, "encounters", "list")
