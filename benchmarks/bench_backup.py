@@ -107,11 +107,46 @@ def child_stall(url: str, backups: str) -> None:
     os._exit(0)
 
 
-def measure_stall(database: Path) -> dict[str, Any]:
-    """The child's report: longest stall while an automatic backup runs."""
-    with tempfile.TemporaryDirectory(dir=database.parent) as folder:
-        copy = Path(folder) / "live.sqlite3"
-        shutil.copyfile(database, copy)
+def measure_server_time(url: str, runs: int = 3) -> tuple[list[float], list[float]]:
+    """Seconds of `backup_database` (pg_dump, written atomically) of a server database and
+    of a bare `pg_dump --format=custom` of it, interleaved."""
+    from sqlalchemy.engine import make_url
+
+    from app.config import Settings
+    from app.services import backup_database
+
+    parsed = make_url(url)
+    uri = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    backup_times: list[float] = []
+    dump_times: list[float] = []
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(backup_dir=str(Path(folder) / "backups"))
+        for run in range(runs):
+            started = time.perf_counter()
+            _label, written, _info = backup_database(url, settings, "manual")
+            backup_times.append(time.perf_counter() - started)
+            written.unlink()
+            target = Path(folder) / f"dump-{run}"
+            started = time.perf_counter()
+            subprocess.run(
+                ["pg_dump", "--format=custom", "--no-owner", f"--file={target}", f"--dbname={uri}"],
+                check=True,
+            )
+            dump_times.append(time.perf_counter() - started)
+            target.unlink()
+    return backup_times, dump_times
+
+
+def measure_stall(database: Path | str) -> dict[str, Any]:
+    """The child's report: longest stall while an automatic backup runs (on a copy of a
+    SQLite file, or on the server's database given by its URL)."""
+    with tempfile.TemporaryDirectory() as folder:
+        if isinstance(database, Path):
+            copy = Path(folder) / "live.sqlite3"
+            shutil.copyfile(database, copy)
+            url = f"sqlite:///{copy}"
+        else:
+            url = database
         environment = dict(os.environ)
         environment.update(
             QT_QPA_PLATFORM="offscreen",
@@ -124,7 +159,7 @@ def measure_stall(database: Path) -> dict[str, Any]:
                 "-m",
                 "benchmarks.bench_backup",
                 "--child",
-                f"sqlite:///{copy}",
+                url,
                 str(Path(folder) / "backups"),
             ],
             capture_output=True,
@@ -142,16 +177,22 @@ def measure_stall(database: Path) -> dict[str, Any]:
         return report
 
 
-def results(database: Path) -> list[Any]:
+def results(url: str) -> list[Any]:
     """The table lines of this benchmark."""
-    from benchmarks.common import Result, median
+    from benchmarks.common import Result, median, sqlite_path
 
-    backup_times, copy_times = measure_time(database)
+    database = sqlite_path(url)
+    if database is None:
+        backup_times, copy_times = measure_server_time(url)
+        label = "backup of the database (median of 3; floor: pg_dump)"
+    else:
+        backup_times, copy_times = measure_time(database)
+        label = "backup of the database (median of 3; floor: cp)"
     figure, floor = median(backup_times), median(copy_times)
-    stall = measure_stall(database)
+    stall = measure_stall(url if database is None else database)
     return [
         Result(
-            "backup of the database (median of 3; floor: cp)",
+            label,
             figure * 1000,
             "ms",
             f"ratio <= {TARGET_RATIO:g}",

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -305,21 +304,20 @@ def _run_child(arguments: list[str], folder: Path) -> dict[str, Any]:
     return report
 
 
-def measure_memory(database: Path) -> dict[str, Any]:
+def measure_memory(url: str) -> dict[str, Any]:
     """Resident memory of the window before and after scrolling through every encounter."""
     with tempfile.TemporaryDirectory() as folder:
-        return _run_child(["memory", f"sqlite:///{database}"], Path(folder))
+        return _run_child(["memory", url], Path(folder))
 
 
-def measure_typing(database: Path) -> dict[str, Any]:
-    """Event-loop stalls while typing into a workup of a copy of the database."""
-    from benchmarks.common import newest_draft_encounter
+def measure_typing(url: str) -> dict[str, Any]:
+    """Event-loop stalls while typing into a workup (of a copy of a SQLite database; on a
+    server, of its database, in another draft encounter than the autosave benchmark's)."""
+    from benchmarks.common import newest_draft_encounter, scratch
 
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "typing.sqlite3"
-        shutil.copyfile(database, copy)
-        encounter_id = newest_draft_encounter(copy)
-        return _run_child(["typing", f"sqlite:///{copy}", str(encounter_id)], Path(folder))
+    with tempfile.TemporaryDirectory() as folder, scratch(url, Path(folder), "typing") as copy:
+        encounter_id = newest_draft_encounter(copy, skip=1)
+        return _run_child(["typing", copy, str(encounter_id)], Path(folder))
 
 
 def _memory_results(report: dict[str, Any]) -> list[Any]:
@@ -356,9 +354,9 @@ def _typing_results(report: dict[str, Any]) -> list[Any]:
     ]
 
 
-def results(database: Path) -> list[Any]:
+def results(url: str) -> list[Any]:
     """The table lines of this benchmark."""
-    return _memory_results(measure_memory(database)) + _typing_results(measure_typing(database))
+    return _memory_results(measure_memory(url)) + _typing_results(measure_typing(url))
 
 
 def main() -> None:
@@ -369,10 +367,10 @@ def main() -> None:
         else:
             child_typing(sys.argv[3], int(sys.argv[4]))
         return
-    from benchmarks.common import benchmark_database, format_table
+    from benchmarks.common import benchmark_database, format_table, sqlite_url
 
     which = sys.argv[1] if len(sys.argv) > 1 else "both"
-    database = benchmark_database()
+    database = sqlite_url(benchmark_database())
     lines = []
     if which in ("memory", "both"):
         report = measure_memory(database)

@@ -1,8 +1,9 @@
 """PDF summaries: in-process, `workup export` as a whole process, and a batch of about 1,000.
 
 The process floor imports reportlab, registers the same DejaVu Sans font and writes a
-two-page document. The batch runs `workup export --all --since DATE --out DIR` with the
-DATE that selects at least 1,000 encounters of the generated database.
+two-page document; on a server it also connects with psycopg and reads the encounter's
+row. The batch runs `workup export --all --since DATE --out DIR` with the DATE that
+selects at least 1,000 encounters of the generated database.
 
 Usage: .venv/bin/python -m benchmarks.bench_pdf
 """
@@ -10,7 +11,6 @@ Usage: .venv/bin/python -m benchmarks.bench_pdf
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -18,9 +18,20 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from app.config import Settings
 from app.services import WorkupService
-from benchmarks.common import Result, benchmark_database, format_table, median, time_ms
+from benchmarks.common import (
+    Result,
+    benchmark_database,
+    fetch,
+    format_table,
+    median,
+    sqlite_path,
+    sqlite_url,
+    time_ms,
+)
 
 IN_PROCESS_MS = 50.0
 PROCESS_RATIO = 1.5
@@ -42,41 +53,39 @@ for page in (1, 2):
         canvas.drawString(60, 780 - 18 * line, f"Page {{page}}, line {{line}}: Пациент, заказ")
     canvas.showPage()
 canvas.save()
+if len(sys.argv) > 2:  # a server: the floor also connects with psycopg and reads one row
+    import psycopg
+
+    with psycopg.connect(sys.argv[2]) as connection:
+        connection.execute("SELECT * FROM encounters WHERE id = %s", (int(sys.argv[3]),)).fetchall()
 """
 
 
-def _encounters(database: Path, count: int) -> list[int]:
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        rows = connection.execute(
-            "SELECT id FROM encounters ORDER BY id DESC LIMIT ?", (count,)
-        ).fetchall()
-    finally:
-        connection.close()
+def _encounters(url: str, count: int) -> list[int]:
+    rows = fetch(url, "SELECT id FROM encounters ORDER BY id DESC LIMIT :count", {"count": count})
     return [int(row[0]) for row in rows]
 
 
-def batch_since(database: Path, wanted: int = BATCH) -> tuple[date, int]:
+def batch_since(url: str, wanted: int = BATCH) -> tuple[date, int]:
     """The day from which at least `wanted` encounters were changed, and how many."""
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        (updated,) = connection.execute(
-            "SELECT updated_at FROM encounters ORDER BY updated_at DESC LIMIT 1 OFFSET ?",
-            (wanted - 1,),
-        ).fetchone()
-        day = datetime.fromisoformat(str(updated)).date()
-        (count,) = connection.execute(
-            "SELECT count(*) FROM encounters WHERE updated_at >= ?", (day.isoformat(),)
-        ).fetchone()
-    finally:
-        connection.close()
+    ((updated,),) = fetch(
+        url,
+        "SELECT updated_at FROM encounters ORDER BY updated_at DESC LIMIT 1 OFFSET :skip",
+        {"skip": wanted - 1},
+    )
+    day = (updated if isinstance(updated, datetime) else datetime.fromisoformat(updated)).date()
+    (count,) = fetch(
+        url,
+        "SELECT count(*) FROM encounters WHERE updated_at >= :since",
+        {"since": day.isoformat()},
+    )[0]
     return day, int(count)
 
 
-def measure_in_process(database: Path) -> list[float]:
+def measure_in_process(url: str) -> list[float]:
     """Milliseconds per summary PDF made by the service, after warm-up."""
-    ids = _encounters(database, 60)
-    service = WorkupService.open(Settings(), f"sqlite:///{database}")
+    ids = _encounters(url, 60)
+    service = WorkupService.open(Settings(), url)
     try:
         for encounter_id in ids[:5]:
             service.summary_pdf(encounter_id)
@@ -100,36 +109,40 @@ def _run_ms(command: list[str], environment: dict[str, str]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def measure_process(database: Path, runs: int = 5) -> tuple[list[float], list[float]]:
+def measure_process(url: str, runs: int = 5) -> tuple[list[float], list[float]]:
     """`workup export ID --out F.pdf` as whole processes, and the reportlab floor."""
     workup = str(Path(sys.executable).with_name("workup"))
-    url = f"sqlite:///{database}"
-    (encounter_id,) = _encounters(database, 1)
+    (encounter_id,) = _encounters(url, 1)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         environment = _environment(folder)
         export = [workup, "--database-url", url, "export", str(encounter_id), "--out"]
         floor = [sys.executable, "-c", FLOOR_SCRIPT]
+        server = sqlite_path(url) is None
+        connection = [make_url(url).set(drivername="postgresql").render_as_string(False)]
+        floor_arguments = [*connection, str(encounter_id)] if server else []
         _run_ms([*export, str(folder / "warm.pdf")], environment)
-        _run_ms([*floor, str(folder / "warm-floor.pdf")], environment)
+        _run_ms([*floor, str(folder / "warm-floor.pdf"), *floor_arguments], environment)
         app_times, floor_times = [], []
         for run in range(runs):
             app_times.append(_run_ms([*export, str(folder / f"app{run}.pdf")], environment))
-            floor_times.append(_run_ms([*floor, str(folder / f"floor{run}.pdf")], environment))
+            floor_times.append(
+                _run_ms([*floor, str(folder / f"floor{run}.pdf"), *floor_arguments], environment)
+            )
     return app_times, floor_times
 
 
-def measure_batch(database: Path) -> tuple[float, int]:
+def measure_batch(url: str) -> tuple[float, int]:
     """Seconds for `workup export --all --since DATE --out DIR`, and the summaries written."""
     workup = str(Path(sys.executable).with_name("workup"))
-    day, count = batch_since(database)
+    day, count = batch_since(url)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         (folder / "pdf").mkdir()
         command = [
             workup,
             "--database-url",
-            f"sqlite:///{database}",
+            url,
             "export",
             "--all",
             "--since",
@@ -144,12 +157,12 @@ def measure_batch(database: Path) -> tuple[float, int]:
     return seconds, written
 
 
-def results(database: Path) -> list[Result]:
+def results(url: str) -> list[Result]:
     """The table lines of this benchmark."""
-    in_process = median(measure_in_process(database))
-    app_times, floor_times = measure_process(database)
+    in_process = median(measure_in_process(url))
+    app_times, floor_times = measure_process(url)
     process, floor = median(app_times), median(floor_times)
-    seconds, written = measure_batch(database)
+    seconds, written = measure_batch(url)
     per_thousand = seconds * BATCH / written
     return [
         Result(
@@ -179,7 +192,7 @@ def results(database: Path) -> list[Result]:
 
 def main() -> None:
     """Print the figures."""
-    print(format_table(results(benchmark_database())))
+    print(format_table(results(sqlite_url(benchmark_database()))))
 
 
 if __name__ == "__main__":

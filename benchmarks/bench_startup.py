@@ -136,9 +136,8 @@ def _one_run(mode: str, url: str, folder: Path) -> tuple[float, dict[str, Any]]:
     return elapsed, json.loads(line)
 
 
-def measure(database: Path, runs: int = 7) -> tuple[list[float], list[float], dict[str, bool]]:
+def measure(url: str, runs: int = 7) -> tuple[list[float], list[float], dict[str, bool]]:
     """Start-up times of the application and of the floor, interleaved; modules loaded."""
-    url = f"sqlite:///{database}"
     app_times: list[float] = []
     floor_times: list[float] = []
     loaded: dict[str, bool] = {}
@@ -183,9 +182,8 @@ def _one_probed_run(program: Path, url: str, folder: Path) -> float:
     return elapsed
 
 
-def measure_bundle(database: Path, runs: int = 7) -> tuple[list[float], list[float]]:
+def measure_bundle(url: str, runs: int = 7) -> tuple[list[float], list[float]]:
     """Start-up times of the bundle and of the virtual environment's `workup`, interleaved."""
-    url = f"sqlite:///{database}"
     bundle_times: list[float] = []
     venv_times: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -197,15 +195,15 @@ def measure_bundle(database: Path, runs: int = 7) -> tuple[list[float], list[flo
     return bundle_times, venv_times
 
 
-def results(database: Path, runs: int = 7) -> list[Any]:
+def results(url: str, runs: int = 7) -> list[Any]:
     """The table lines of this benchmark."""
     from benchmarks.common import Result, median
 
-    app_times, floor_times, loaded = measure(database, runs)
+    app_times, floor_times, loaded = measure(url, runs)
     figure, floor = median(app_times), median(floor_times)
     bundle: list[Any] = []
     if BUNDLE.is_file():
-        bundle_times, venv_times = measure_bundle(database, runs)
+        bundle_times, venv_times = measure_bundle(url, runs)
         bundle_figure, venv_figure = median(bundle_times), median(venv_times)
         bundle = [
             Result(
@@ -246,10 +244,10 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         (child_app if sys.argv[2] == "app" else child_floor)(sys.argv[3])
         return
-    from benchmarks.common import benchmark_database, median
+    from benchmarks.common import benchmark_database, median, sqlite_url
 
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
-    database = benchmark_database()
+    database = sqlite_url(benchmark_database())
     app_times, floor_times, loaded = measure(database, runs)
     print("app   ms:", " ".join(f"{value:.0f}" for value in app_times))
     print("floor ms:", " ".join(f"{value:.0f}" for value in floor_times))

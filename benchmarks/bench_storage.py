@@ -1,9 +1,10 @@
-"""Search, list and autosave on the generated SQLite database, against raw sqlite3 floors.
+"""Search, list and autosave on the generated database, against raw driver floors.
 
 A search is what the encounter list does when the clinician types: count the matches and
 load the first page of 200 rows. The floor runs the same two indexed queries with the
-sqlite3 module and no mapping. Autosave stores one answer durably through the service on a
-copy of the database; its floor is a durable one-row write with sqlite3.
+driver alone (sqlite3, or psycopg on a server) and no mapping. Autosave stores one answer
+durably through the service (on a copy of a SQLite file; on a server, in its database);
+its floor is a durable one-row write with the same driver.
 
 Usage: .venv/bin/python -m benchmarks.bench_storage
 """
@@ -11,12 +12,14 @@ Usage: .venv/bin/python -m benchmarks.bench_storage
 from __future__ import annotations
 
 import random
-import shutil
+import re
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import cycle
 from pathlib import Path
+from typing import Any
 
 from app.config import Settings
 from app.services import WorkupService
@@ -24,9 +27,13 @@ from app.storage.repository import search_key
 from benchmarks.common import (
     Result,
     benchmark_database,
+    fetch,
     median,
     newest_draft_encounter,
     percentile,
+    scratch,
+    sqlite_path,
+    sqlite_url,
     time_ms,
 )
 
@@ -53,16 +60,33 @@ FLOOR_PAGE = (
 )
 
 
-def _search_terms(database: Path, seed: int = 7) -> tuple[list[str], list[str]]:
+Execute = Callable[[str, dict[str, Any]], list[Any]]
+
+
+@contextmanager
+def raw_driver(url: str) -> Iterator[Execute]:
+    """The floor's driver on `url`: sqlite3 read-only, or psycopg (autocommit, its
+    statements prepared after a few uses, as psycopg does by default)."""
+    path = sqlite_path(url)
+    if path is not None:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            yield lambda query, bounds: connection.execute(query, bounds).fetchall()
+        finally:
+            connection.close()
+        return
+    from benchmarks.server import psql
+
+    with psql(url) as server:
+        yield lambda query, bounds: server.execute(
+            re.sub(r":(\w+)", r"%(\1)s", query), bounds
+        ).fetchall()
+
+
+def _search_terms(url: str, seed: int = 7) -> tuple[list[str], list[str]]:
     """Name prefixes (2 to 6 letters, as typed, Latin and Cyrillic) and chart prefixes."""
     rng = random.Random(seed)
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    try:
-        rows = connection.execute(
-            "SELECT family_name, given_name, chart_number FROM patients"
-        ).fetchall()
-    finally:
-        connection.close()
+    rows = fetch(url, "SELECT family_name, given_name, chart_number FROM patients ORDER BY id")
     names: list[str] = []
     charts: list[str] = []
     for _ in range(60):
@@ -76,7 +100,7 @@ def _search_terms(database: Path, seed: int = 7) -> tuple[list[str], list[str]]:
     return names, charts
 
 
-def _raw_search(connection: sqlite3.Connection, text: str) -> int:
+def _raw_search(execute: Execute, text: str) -> int:
     key = search_key(text)
     bounds = {
         "key": key,
@@ -84,13 +108,13 @@ def _raw_search(connection: sqlite3.Connection, text: str) -> int:
         "text": text.strip(),
         "text_end": text.strip() + "\U0010ffff",
     }
-    count = connection.execute(FLOOR_COUNT, bounds).fetchone()[0]
-    connection.execute(FLOOR_PAGE, bounds).fetchall()
+    count = execute(FLOOR_COUNT, bounds)[0][0]
+    execute(FLOOR_PAGE, bounds)
     return int(count)
 
 
 def _time_searches(
-    service: WorkupService, raw: sqlite3.Connection, terms: list[str]
+    service: WorkupService, raw: Execute, terms: list[str]
 ) -> tuple[list[float], list[float]]:
     for term in terms:
         service.count_encounters(term)
@@ -108,28 +132,60 @@ def _time_searches(
     return app_samples, time_ms(lambda: _raw_search(raw, next(floor_texts)), SEARCHES)
 
 
-def measure_search(database: Path) -> dict[str, tuple[list[float], list[float]]]:
+def measure_search(url: str) -> dict[str, tuple[list[float], list[float]]]:
     """Search times (service, raw floor) by name prefix and by chart number."""
-    names, charts = _search_terms(database)
-    service = WorkupService.open(Settings(), f"sqlite:///{database}")
-    raw = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    names, charts = _search_terms(url)
+    service = WorkupService.open(Settings(), url)
     try:
-        return {
-            "name prefix": _time_searches(service, raw, names),
-            "chart number": _time_searches(service, raw, charts),
-        }
+        with raw_driver(url) as raw:
+            return {
+                "name prefix": _time_searches(service, raw, names),
+                "chart number": _time_searches(service, raw, charts),
+            }
     finally:
-        raw.close()
         service.close()
 
 
-def measure_autosave(database: Path) -> tuple[list[float], list[float]]:
-    """Durable single-answer saves through the service, and the sqlite3 floor."""
-    with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / "autosave.sqlite3"
-        shutil.copyfile(database, copy)
+def _floor_writes(url: str, folder: Path) -> list[float]:
+    """Durable one-row writes with the bare driver: sqlite3 (WAL, synchronous=FULL) in a new
+    file, or psycopg in autocommit on a one-row table of the server's database."""
+    counter = iter(range(10**9))
+    if sqlite_path(url) is not None:
+        floor_db = sqlite3.connect(folder / "floor.sqlite3", isolation_level=None)
+        floor_db.execute("PRAGMA journal_mode = WAL")
+        floor_db.execute("PRAGMA synchronous = FULL")
+        floor_db.execute("CREATE TABLE a (k TEXT PRIMARY KEY, v TEXT)")
+        try:
+            return time_ms(
+                lambda: floor_db.execute(
+                    "INSERT OR REPLACE INTO a VALUES ('k', ?)", (str(next(counter)),)
+                ),
+                SAVES,
+            )
+        finally:
+            floor_db.close()
+    from benchmarks.server import psql
+
+    with psql(url) as server:
+        server.execute("CREATE TABLE bench_floor (k TEXT PRIMARY KEY, v TEXT)")
+        try:
+            return time_ms(
+                lambda: server.execute(
+                    "INSERT INTO bench_floor VALUES ('k', %s) "
+                    "ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+                    (str(next(counter)),),
+                ),
+                SAVES,
+            )
+        finally:
+            server.execute("DROP TABLE bench_floor")
+
+
+def measure_autosave(url: str) -> tuple[list[float], list[float]]:
+    """Durable single-answer saves through the service, and the bare driver's floor."""
+    with tempfile.TemporaryDirectory() as folder, scratch(url, Path(folder), "autosave") as copy:
         encounter_id = newest_draft_encounter(copy)
-        service = WorkupService.open(Settings(), f"sqlite:///{copy}")
+        service = WorkupService.open(Settings(), copy)
         values: Iterator[str] = cycle(["yes", "no", "unknown"])
         texts = cycle([f"Typed note, revision {number}" for number in range(97)])
         try:
@@ -145,25 +201,55 @@ def measure_autosave(database: Path) -> tuple[list[float], list[float]]:
             samples = [sample / 2 for sample in time_ms(save, SAVES // 2)]
         finally:
             service.close()
-        floor_db = sqlite3.connect(Path(folder) / "floor.sqlite3", isolation_level=None)
-        floor_db.execute("PRAGMA journal_mode = WAL")
-        floor_db.execute("PRAGMA synchronous = FULL")
-        floor_db.execute("CREATE TABLE a (k TEXT PRIMARY KEY, v TEXT)")
-        counter = iter(range(10**9))
-        floor = time_ms(
-            lambda: floor_db.execute(
-                "INSERT OR REPLACE INTO a VALUES ('k', ?)", (str(next(counter)),)
-            ),
-            SAVES,
-        )
-        floor_db.close()
+        floor = _floor_writes(copy, Path(folder))
     return samples, floor
 
 
-def results(database: Path) -> list[Result]:
+def count_round_trips(url: str, saves: int = 20) -> dict[str, float]:
+    """Per autosave through the service: the pooled connections handed out (each pinged
+    first on a server), transactions begun and committed, and SQL statements sent. On a
+    server each of them is a round trip (psycopg sends BEGIN and COMMIT on their own)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import Pool
+
+    counts = {"checkouts": 0, "begins": 0, "statements": 0, "commits": 0}
+
+    def counter(name: str) -> Callable[..., None]:
+        def count(*_arguments: object, **_keywords: object) -> None:
+            counts[name] += 1
+
+        return count
+
+    listeners: list[tuple[Any, str, Callable[..., None]]] = [
+        (Pool, "checkout", counter("checkouts")),
+        (Engine, "begin", counter("begins")),
+        (Engine, "before_cursor_execute", counter("statements")),
+        (Engine, "commit", counter("commits")),
+    ]
+    with tempfile.TemporaryDirectory() as folder, scratch(url, Path(folder), "trips") as copy:
+        encounter_id = newest_draft_encounter(copy)
+        service = WorkupService.open(Settings(), copy)
+        texts = cycle([f"Counted note, revision {number}" for number in range(97)])
+        try:
+            service.set_answer(encounter_id, "sx_notes", next(texts), "Dr. Bench")
+            for target, name, listener in listeners:
+                event.listen(target, name, listener)
+            try:
+                for _ in range(saves):
+                    service.set_answer(encounter_id, "sx_notes", next(texts), "Dr. Bench")
+            finally:
+                for target, name, listener in listeners:
+                    event.remove(target, name, listener)
+        finally:
+            service.close()
+    return {name: count / saves for name, count in counts.items()}
+
+
+def results(url: str) -> list[Result]:
     """The table lines of this benchmark."""
     lines: list[Result] = []
-    for label, (samples, floor) in measure_search(database).items():
+    for label, (samples, floor) in measure_search(url).items():
         p95, floor_p95 = percentile(samples, 0.95), percentile(floor, 0.95)
         lines.append(
             Result(
@@ -185,7 +271,7 @@ def results(database: Path) -> list[Result]:
                 floor_p95,
             )
         )
-    samples, floor = measure_autosave(database)
+    samples, floor = measure_autosave(url)
     p95 = percentile(samples, 0.95)
     lines.append(
         Result(
@@ -197,6 +283,16 @@ def results(database: Path) -> list[Result]:
             percentile(floor, 0.95),
         )
     )
+    trips = count_round_trips(url)
+    lines.append(
+        Result(
+            "autosave: statements per save",
+            trips["statements"],
+            "",
+            "+ {checkouts:g} checkout, {begins:g} begin, {commits:g} commit".format(**trips),
+            True,
+        )
+    )
     return lines
 
 
@@ -204,7 +300,7 @@ def main() -> None:
     """Print the figures."""
     from benchmarks.common import format_table
 
-    print(format_table(results(benchmark_database())))
+    print(format_table(results(sqlite_url(benchmark_database()))))
 
 
 if __name__ == "__main__":

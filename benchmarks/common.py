@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
-import sqlite3
+import shutil
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from benchmarks.generate import ensure_database
 
@@ -40,16 +45,50 @@ def benchmark_database() -> Path:
     return ensure_database(PATIENTS, ENCOUNTERS)
 
 
-def newest_draft_encounter(database: Path) -> int:
-    """The id of the newest draft encounter in a benchmark database (read-only)."""
-    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+def sqlite_url(database: Path) -> str:
+    """The application's URL of a SQLite benchmark database."""
+    return f"sqlite:///{database}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL; None for a server."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database)
+
+
+def fetch(url: str, query: str, parameters: dict[str, Any] | None = None) -> list[Any]:
+    """The rows of one read-only query on the benchmark database at `url`."""
+    engine = create_engine(url)
     try:
-        row = connection.execute(
-            "SELECT id FROM encounters WHERE status = 'draft' ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        with engine.connect() as connection:
+            return list(connection.execute(text(query), parameters or {}).all())
     finally:
-        connection.close()
-    return int(row[0])
+        engine.dispose()
+
+
+def newest_draft_encounter(url: str, skip: int = 0) -> int:
+    """The id of the newest draft encounter (after `skip` newer ones) in a benchmark database."""
+    rows = fetch(
+        url,
+        "SELECT id FROM encounters WHERE status = 'draft' ORDER BY id DESC LIMIT 1 OFFSET :skip",
+        {"skip": skip},
+    )
+    return int(rows[0][0])
+
+
+@contextmanager
+def scratch(url: str, folder: Path, name: str) -> Iterator[str]:
+    """A database the benchmark may write to: a copy of a SQLite file in `folder`; a
+    server's database itself (the writes change answers of a few draft encounters)."""
+    path = sqlite_path(url)
+    if path is None:
+        yield url
+        return
+    copy = folder / f"{name}.sqlite3"
+    shutil.copyfile(path, copy)
+    yield sqlite_url(copy)
 
 
 def percentile(samples: list[float], share: float) -> float:
