@@ -592,7 +592,7 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         context = _Context(args, out, err)
         if args.command not in (None, "gui"):
             resume_collector()  # the window resumes it once it is shown
-            if threading_is_main():
+            if _in_main_thread():
                 previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
         return COMMANDS[args.command or "gui"](context)
     except CommandError as error:
@@ -626,7 +626,7 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
             context.close()
 
 
-def threading_is_main() -> bool:
+def _in_main_thread() -> bool:
     """Whether this is the main thread (the only one that may install signal handlers)."""
     import threading
 

@@ -212,7 +212,7 @@ def upgrade_database(
                 and revision is not None
                 and revision != storage.HEAD_REVISION
             ):
-                _backup_sqlite(database.sqlite_path, backups, "migration", clock)
+                _backup_sqlite(database.sqlite_path, backups, "migration", (clock or _utc_now)())
             before, after = upgrade(database)
             return SchemaUpgrade(before, after, tuple(regrant_runtime_roles(database)))
         except storage_errors.StorageError as error:
@@ -234,12 +234,16 @@ def grant_runtime_role(url: str, role: str) -> list[tuple[str, tuple[str, ...]]]
 # -- backups ---------------------------------------------------------------------------------
 
 
+def _utc_now() -> datetime:
+    """The time now, in UTC: the clock of a service or command given none."""
+    return datetime.now(UTC)
+
+
 def _backup_sqlite(
-    path: Path, folder: Path, reason: str, clock: Clock | None, target: Path | None = None
+    path: Path, folder: Path, reason: str, now: datetime, target: Path | None = None
 ) -> BackupInfo:
     from app.storage.backup import backup_sqlite
 
-    now = (clock or (lambda: datetime.now(UTC)))()
     return backup_sqlite(path, folder, reason, now, target=target)
 
 
@@ -259,19 +263,17 @@ def backup_database(
     from app.storage import backup
 
     path = storage.sqlite_file(url)
+    now = (clock or _utc_now)()
     try:
         if path is None:
             label = shown_url(url)
-            folder = backups_dir(settings)
-            target = out or folder / backup.default_dump_name(
-                (clock or (lambda: datetime.now(UTC)))()
-            )
+            target = out or backups_dir(settings) / backup.default_dump_name(now)
             return label, backup.backup_server(url, target, label), None
         path = path.expanduser().absolute()
         if not path.is_file():
             raise UnavailableError(f"{path}: no database file here")
         folder = out.parent if out is not None else backups_dir(settings)
-        info = _backup_sqlite(path, folder, reason, clock, target=out)
+        info = _backup_sqlite(path, folder, reason, now, target=out)
         if info.automatic and out is None:
             backup.prune(folder, Retention(*backup_counts(settings)))
         return str(path), info.path, info
@@ -319,7 +321,7 @@ def restore_database(
     from app.storage import backup
 
     path = storage.sqlite_file(url)
-    now = (clock or (lambda: datetime.now(UTC)))()
+    now = (clock or _utc_now)()
     try:
         if path is None:
             label = shown_url(url)
@@ -372,7 +374,7 @@ def check_database(url: str) -> DatabaseReport:
             except storage_errors.SchemaError as error:
                 problems.append(str(error))
                 return DatabaseReport(database.label, revision, problems, None)
-            audit = storage.Repository(database, lambda: datetime.now(UTC), "check").verify_audit(
+            audit = storage.Repository(database, _utc_now, "check").verify_audit(
                 witnessed_heads(database)
             )
             from app.storage.roles import role_warnings
@@ -411,7 +413,7 @@ def copy_database(
     ):
         try:
             copied = copy_records(source, target, progress)
-            audit = storage.Repository(target, lambda: datetime.now(UTC), "copy").verify_audit()
+            audit = storage.Repository(target, _utc_now, "copy").verify_audit()
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         if not audit.ok:
@@ -488,7 +490,7 @@ class WorkupService:
         self.database = database
         self._catalog = catalog
         self.settings = settings
-        self._clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._clock: Clock = clock or _utc_now
         self._workstation = workstation or default_workstation()
         self._repository: Repository = storage.Repository(database, self._clock, self._workstation)
         self._witnessed_at: datetime | None = None
@@ -1084,7 +1086,7 @@ def export_summary_pdf(
         except DirectReadError:
             pass
         else:
-            now: Clock = clock or (lambda: datetime.now(UTC))
+            now: Clock = clock or _utc_now
             return _summary_pdf(
                 settings,
                 now,

@@ -34,7 +34,7 @@ class ParsedCache:
         return self.folder / f"{digest}.v{FORMAT}.json"
 
     def loads(self, text: str) -> dict[str, Any]:
-        """The TOML document in `text`, as `tomllib.loads` gives it (and raises)."""
+        """The TOML document in `text`, as `parse_toml` gives it (and raises)."""
         entry = self.entry(text)
         try:
             stored = json.loads(entry.read_bytes())
@@ -42,9 +42,9 @@ class ParsedCache:
             stored = None
         if isinstance(stored, dict):
             return stored
-        import tomllib  # loaded only when a text must be parsed
+        from app.catalog.rules import parse_toml  # tomllib is loaded only when a text is parsed
 
-        document = tomllib.loads(text)
+        document = parse_toml(text)
         self._store(entry, document)
         return document
 

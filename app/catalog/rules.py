@@ -126,9 +126,17 @@ Parser = Callable[[str], dict[str, Any]]
 """Turns a TOML text into its document: `parse_toml`, or a cache in front of it."""
 
 
+class NestingError(ValueError):
+    """A TOML text nests arrays or tables deeper than a workflow ever needs."""
+
+
 def parse_toml(text: str) -> dict[str, Any]:
     """`tomllib.loads`, with tomllib loaded on first use: a stored snapshot whose parsed
-    document is cached (see `ParsedCache`) is read without it."""
+    document is cached (see `ParsedCache`) is read without it. A text nested deeper than
+    MAX_NESTING raises NestingError before tomllib (which recurses once per level) sees it;
+    the look costs a few milliseconds, so it is made only where a text is really parsed."""
+    if nesting_depth(text) > MAX_NESTING:
+        raise NestingError(f"arrays or tables nested deeper than {MAX_NESTING} levels")
     import tomllib
 
     return tomllib.loads(text)
@@ -144,12 +152,11 @@ def _check(text: str, path: str, parse: Parser, *, warnings: bool) -> CheckResul
     if len(text) > MAX_WORKFLOW_FILE_BYTES:
         message = f"the file is larger than {MAX_WORKFLOW_FILE_BYTES:,} characters"
         return CheckResult(None, [Problem(path, 1, "workflow", message)], [])
-    if nesting_depth(text) > MAX_NESTING:
-        message = f"arrays or tables nested deeper than {MAX_NESTING} levels"
-        return CheckResult(None, [Problem(path, 1, "workflow", message)], [])
     try:
         data = parse(text)
-    except RecursionError:  # nesting the look above missed (brackets inside comments)
+    except NestingError as error:
+        return CheckResult(None, [Problem(path, 1, "workflow", str(error))], [])
+    except RecursionError:  # nesting the look missed (brackets inside comments)
         message = "arrays or tables nested too deeply to read"
         return CheckResult(None, [Problem(path, 1, "workflow", message)], [])
     except ValueError as error:  # a TOMLDecodeError, or another error to pass on

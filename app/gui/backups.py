@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.backups import EDITING_INTERVAL, start_up_backup_due
 from app.gui.i18n import display_seconds
-from app.services import ServiceError, WorkupService, backup_database, list_backups
+from app.services import ServiceError, WorkupService, backup_database, newest_backup_time
 
 if TYPE_CHECKING:
     from app.services import BackupInfo
@@ -133,11 +133,10 @@ class AutoBackup(QObject):
         if not self.enabled:
             return False
         try:
-            found = list_backups(self._service.settings)
+            newest = newest_backup_time(self._service.settings)
         except OSError as error:
             self.report.emit("start-up", False, str(error))
             return False
-        newest = found[0].made_at if found else None
         return start_up_backup_due(newest, self._clock()) and self.runner.start("start-up")
 
     def edited(self) -> None:

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from sqlalchemy.engine import make_url
 
+from app.fileio import make_private_dirs
 from app.storage.database import Database
 
 _LINE = re.compile(r"([0-9]+) ([0-9a-f]{64})(?: \S+)?")
@@ -82,7 +83,7 @@ def read_heads(path: Path) -> list[ChainHead]:
 
 def append_head(path: Path, head: ChainHead, at: datetime) -> None:
     """Append `head` to the witness file at `path`, durably (the file is the user's alone)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(path.parent)
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.write(descriptor, f"{head.events} {head.hash} {at.isoformat()}\n".encode("ascii"))

@@ -196,3 +196,18 @@ def test_a_long_chain_of_conditions_is_one_problem_and_a_short_one_is_valid() ->
     looped = check_workflow(_chain(3000, loop=True), "loop.toml")
     assert len(looped.problems) == 1
     assert looped.problems[0].message.startswith("condition cycle: i0 -> i2999 -> i2998")
+
+
+def test_nesting_deeper_than_a_workflow_needs_is_one_problem_whoever_parses(
+    tmp_path: Path,
+) -> None:
+    from app.catalog import ParsedCache, check_workflow
+    from app.catalog.rules import parse_toml
+    from app.domain.limits import MAX_NESTING
+
+    deep = "a = " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1) + "\n"
+    expected = f"arrays or tables nested deeper than {MAX_NESTING} levels"
+    for parse in (parse_toml, ParsedCache(tmp_path / "cache").loads):
+        result = check_workflow(deep, "deep.toml", parse)
+        assert [(problem.line, problem.message) for problem in result.problems] == [(1, expected)]
+    assert not (tmp_path / "cache").exists()
