@@ -30,24 +30,13 @@ DATABASE = "workup_bench"
 class DurableCluster(PostgresCluster):
     """The tests' cluster, started with the durability a clinic's server has."""
 
-    def start(self) -> None:
-        """Start the server on 127.0.0.1 only, durable, and wait until it accepts connections."""
-        options = " ".join(
-            [
-                f"-p {self.port}",
-                "-c listen_addresses=127.0.0.1",
-                f"-c unix_socket_directories={self.base}",
-                "-c fsync=on",
-                "-c synchronous_commit=on",
-                "-c full_page_writes=on",
-                "-c max_connections=60",
-                "-c shared_buffers=256MB",
-            ]
-        )
-        self._run(
-            "pg_ctl", "start", "--pgdata", str(self.data), "--log", str(self.log), "--wait",
-            "--timeout", "30", "--options", options,
-        )  # fmt: skip
+    SETTINGS = (
+        "fsync=on",
+        "synchronous_commit=on",
+        "full_page_writes=on",
+        "max_connections=60",
+        "shared_buffers=256MB",
+    )
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,14 @@ class PostgresCluster:
     otherwise as the current user. Durability is switched off: the data is thrown away.
     """
 
+    SETTINGS: tuple[str, ...] = (
+        "fsync=off",
+        "synchronous_commit=off",
+        "full_page_writes=off",
+        "max_connections=60",
+    )
+    """Server settings: durability off, the data is thrown away."""
+
     def __init__(self) -> None:
         self.bindir = _bindir()
         self._as_root = os.geteuid() == 0
@@ -128,10 +136,7 @@ class PostgresCluster:
                 f"-p {self.port}",
                 "-c listen_addresses=127.0.0.1",
                 f"-c unix_socket_directories={self.base}",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
-                "-c max_connections=60",
+                *(f"-c {setting}" for setting in self.SETTINGS),
             ]
         )
         self._run(
