@@ -29,7 +29,8 @@ from sqlalchemy import bindparam, insert, select, update
 
 from app.config import Settings
 from app.domain.encounter import OrderState, OrderStatus
-from app.domain.values import YnuDetails, from_json, to_json
+from app.domain.validation import from_json
+from app.domain.values import YnuDetails, to_json
 from app.domain.workflow import Item, ItemKind, Workflow
 from app.services import WorkupService
 from app.storage.models import (

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 
-from app.domain.encounter import Encounter, OrderStatus, missing_required
+from app.domain.encounter import Encounter, OrderStatus
 from app.domain.errors import AnswerError, DomainError
 from app.domain.limits import (
     MAX_CHART_NUMBER_LENGTH,
@@ -21,7 +21,8 @@ from app.domain.limits import (
     canonical_uid,
     text_problem,
 )
-from app.domain.values import validate_answer
+from app.domain.rules import missing_required
+from app.domain.validation import validate_answer
 from app.domain.workflow import Workflow
 
 EARLIEST_DATE = date(1900, 1, 1)

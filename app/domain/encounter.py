@@ -8,8 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from app.domain.values import AnswerValue, YnuDetails, is_empty
-from app.domain.workflow import Item, ItemKind, Section, Workflow
+from app.domain.values import AnswerValue
 
 
 class EncounterStatus(StrEnum):
@@ -108,120 +107,6 @@ class SectionCompletion(NamedTuple):
     def complete(self) -> bool:
         """All required items are answered."""
         return self.answered >= self.required
-
-
-def condition_value(
-    item: Item, answers: Mapping[str, AnswerValue], orders: Mapping[str, OrderState]
-) -> tuple[str | bool, ...]:
-    """The values of `item` that a show-when condition is tested against."""
-    if item.is_order:
-        state = orders.get(item.id)
-        return (state.status.value,) if state else ()
-    value = answers.get(item.id)
-    if value is None:
-        return (False,) if item.kind is ItemKind.CHECK else ()
-    if isinstance(value, YnuDetails):
-        return (value.choice,)
-    if isinstance(value, tuple):
-        return value
-    if isinstance(value, (bool, str)):
-        return (value,)
-    return ()
-
-
-def is_visible(
-    workflow: Workflow,
-    item: Item,
-    answers: Mapping[str, AnswerValue],
-    orders: Mapping[str, OrderState],
-) -> bool:
-    """Whether `item` is shown: its condition holds and the item it depends on is shown."""
-    seen: set[str] = set()
-    current: Item | None = item
-    while current is not None and current.show_when is not None:
-        if current.id in seen:
-            return False
-        seen.add(current.id)
-        condition = current.show_when
-        if not workflow.has_item(condition.item_id):
-            return False
-        target = workflow.item(condition.item_id)
-        actual = condition_value(target, answers, orders)
-        if not any(value in condition.values for value in actual):
-            return False
-        current = target
-    return True
-
-
-def is_answered(
-    item: Item, answers: Mapping[str, AnswerValue], orders: Mapping[str, OrderState]
-) -> bool:
-    """Whether `item` has an answer (for an order: a status)."""
-    if item.is_order:
-        return item.id in orders
-    return not is_empty(answers.get(item.id))
-
-
-def section_completion(
-    workflow: Workflow,
-    section: Section,
-    answers: Mapping[str, AnswerValue],
-    orders: Mapping[str, OrderState],
-) -> SectionCompletion:
-    """Answered and required counts of the visible items of `section`."""
-    required = answered = recorded = 0
-    for item in section.items:
-        if not is_visible(workflow, item, answers, orders):
-            continue
-        done = is_answered(item, answers, orders)
-        recorded += done
-        if item.required:
-            required += 1
-            answered += done
-    return SectionCompletion(section.id, answered, required, recorded)
-
-
-def missing_required(
-    workflow: Workflow, answers: Mapping[str, AnswerValue], orders: Mapping[str, OrderState]
-) -> list[tuple[Section, Item]]:
-    """Required items that are shown but not yet answered, in document order."""
-    return [
-        (section, item)
-        for section in workflow.sections
-        for item in section.items
-        if item.required
-        and is_visible(workflow, item, answers, orders)
-        and not is_answered(item, answers, orders)
-    ]
-
-
-def orders_without_decision(
-    workflow: Workflow, answers: Mapping[str, AnswerValue], orders: Mapping[str, OrderState]
-) -> list[tuple[Section, Item]]:
-    """Shown order items with no state yet (neither ordered nor marked otherwise)."""
-    return [
-        (section, item)
-        for section in workflow.sections
-        for item in section.items
-        if item.is_order and item.id not in orders and is_visible(workflow, item, answers, orders)
-    ]
-
-
-def data_entry_prompts(
-    workflow: Workflow, answers: Mapping[str, AnswerValue], orders: Mapping[str, OrderState]
-) -> list[tuple[Item, str]]:
-    """Prompts purely about data entry: 'Yes' chosen but details empty, order without date."""
-    prompts: list[tuple[Item, str]] = []
-    for item in workflow.items():
-        if not is_visible(workflow, item, answers, orders):
-            continue
-        value = answers.get(item.id)
-        if isinstance(value, YnuDetails) and value.choice == "yes" and not value.details.strip():
-            prompts.append((item, "details_empty"))
-        state = orders.get(item.id)
-        if state and state.status is OrderStatus.DONE_ELSEWHERE and state.date is None:
-            prompts.append((item, "date_missing"))
-    return prompts
 
 
 class EncounterSummary(NamedTuple):

@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from app.domain.encounter import OrderState, OrderStatus, condition_value, is_visible
+from app.domain.encounter import OrderState, OrderStatus
+from app.domain.rules import condition_value, is_visible
 from app.domain.values import AnswerValue, display_value, is_empty
 from app.domain.workflow import (
     Condition,

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 from app.domain.encounter import AuditEvent, OrderStatus
 from app.domain.errors import DomainError
 from app.domain.seal import shown_digest
-from app.domain.values import display_value, from_json
+from app.domain.validation import from_json
+from app.domain.values import display_value
 from app.domain.workflow import Workflow
 from app.gui.i18n import display_date, display_seconds
 

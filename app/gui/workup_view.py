@@ -24,16 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.encounter import (
-    Encounter,
-    EncounterStatus,
-    OrderState,
-    is_visible,
-    section_completion,
-)
+from app.domain.encounter import Encounter, EncounterStatus, OrderState
 from app.domain.errors import AnswerError, DomainError
 from app.domain.instructions import order_instructions_preview
-from app.domain.values import AnswerValue, validate_answer
+from app.domain.rules import is_visible, section_completion
+from app.domain.validation import validate_answer
+from app.domain.values import AnswerValue
 from app.domain.workflow import Item, Section, Workflow
 from app.gui.autosave import AutoSaver
 from app.gui.connection import OfflineBanner

@@ -20,7 +20,8 @@ from app.domain.encounter import (
 )
 from app.domain.errors import AnswerError
 from app.domain.limits import MAX_INTEGER
-from app.domain.values import AnswerValue, from_json, to_json
+from app.domain.validation import from_json
+from app.domain.values import AnswerValue, to_json
 from app.domain.workflow import LANGUAGES, Item, ItemKind, Workflow
 
 FORMAT = "ejaculatory-disorder-workup/encounter"

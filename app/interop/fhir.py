@@ -45,10 +45,12 @@ from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
-from app.domain.encounter import Encounter, EncounterStatus, OrderState, OrderStatus, is_visible
+from app.domain.encounter import Encounter, EncounterStatus, OrderState, OrderStatus
 from app.domain.errors import AnswerError
 from app.domain.instructions import patient_instructions
-from app.domain.values import AnswerValue, YnuDetails, display_value, is_empty, validate_answer
+from app.domain.rules import is_visible
+from app.domain.validation import validate_answer
+from app.domain.values import AnswerValue, YnuDetails, display_value, is_empty
 from app.domain.workflow import (
     YNU_VALUES,
     CodeStatus,

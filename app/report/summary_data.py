@@ -6,14 +6,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import NamedTuple
 
-from app.domain.encounter import (
-    Encounter,
-    EncounterStatus,
-    OrderState,
-    OrderStatus,
-    is_visible,
-)
+from app.domain.encounter import Encounter, EncounterStatus, OrderState, OrderStatus
 from app.domain.instructions import page_note_text, patient_instructions
+from app.domain.rules import is_visible
 from app.domain.seal import shown_digest
 from app.domain.values import AnswerValue, display_value, is_empty
 from app.domain.workflow import Item, ItemKind, Role, Workflow

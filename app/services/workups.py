@@ -19,17 +19,19 @@ from app.domain.encounter import (
     OrderStatus,
     Patient,
     SectionCompletion,
-    data_entry_prompts,
-    missing_required,
-    orders_without_decision,
-    section_completion,
 )
 from app.domain.limits import (
     MAX_CHART_NUMBER_LENGTH,
     MAX_NAME_LENGTH,
     MAX_TEXT_LENGTH,
 )
-from app.domain.values import AnswerValue, to_json, validate_answer
+from app.domain.rules import (
+    missing_required,
+    review_notes,
+    section_completion,
+)
+from app.domain.validation import validate_answer
+from app.domain.values import AnswerValue, to_json
 from app.domain.workflow import Item, Section, Workflow
 from app.services.errors import (
     LANGUAGES,
@@ -332,22 +334,10 @@ class WorkupService:
         return missing_required(workflow, encounter.answers, encounter.orders)
 
     def review_notes(self, encounter: Encounter) -> list[tuple[Section, Item, str]]:
-        """What is worth a look before signing, without stopping it: orders with no decision
-        ("no_decision"), then the data-entry prompts ("details_empty": Yes chosen but no
-        details; "date_missing": done elsewhere without a date), in document order."""
+        """What is worth a look before signing, without stopping it (see
+        `app.domain.rules.review_notes`)."""
         workflow = self.encounter_workflow(encounter.id or 0)
-        notes = [
-            (section, item, "no_decision")
-            for section, item in orders_without_decision(
-                workflow, encounter.answers, encounter.orders
-            )
-        ]
-        notes += [
-            (workflow.section_of(item.id), item, kind)
-            for item, kind in data_entry_prompts(workflow, encounter.answers, encounter.orders)
-        ]
-        position = {item.id: index for index, item in enumerate(workflow.items())}
-        return sorted(notes, key=lambda note: position[note[1].id])
+        return review_notes(workflow, encounter.answers, encounter.orders)
 
     @_translated
     def finalize(

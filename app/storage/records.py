@@ -21,7 +21,8 @@ from app.domain.encounter import (
     Patient,
 )
 from app.domain.errors import AnswerError
-from app.domain.values import AnswerValue, from_json
+from app.domain.validation import from_json
+from app.domain.values import AnswerValue
 from app.domain.workflow import Workflow
 from app.storage.errors import StorageError
 

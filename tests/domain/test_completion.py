@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from app.domain.encounter import (
-    OrderState,
-    OrderStatus,
-    data_entry_prompts,
-    is_visible,
-    missing_required,
-    section_completion,
-)
+from app.domain.encounter import OrderState, OrderStatus
+from app.domain.rules import data_entry_prompts, is_visible, missing_required, section_completion
 from app.domain.values import YnuDetails
 from app.domain.workflow import Condition, Item, ItemKind, LocalizedText, Role, Section, Workflow
 

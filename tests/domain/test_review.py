@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from app.domain.encounter import (
-    OrderState,
-    OrderStatus,
-    data_entry_prompts,
-    missing_required,
-    orders_without_decision,
-)
+from app.domain.encounter import OrderState, OrderStatus
+from app.domain.rules import data_entry_prompts, missing_required, orders_without_decision
 from app.domain.values import AnswerValue, YnuDetails
 from app.domain.workflow import Workflow
 

@@ -8,15 +8,8 @@ from decimal import Decimal
 import pytest
 
 from app.domain.errors import AnswerError
-from app.domain.values import (
-    YnuDetails,
-    date_text,
-    display_value,
-    from_json,
-    is_empty,
-    to_json,
-    validate_answer,
-)
+from app.domain.validation import from_json, validate_answer
+from app.domain.values import YnuDetails, date_text, display_value, is_empty, to_json
 from app.domain.workflow import Item, ItemKind, LocalizedText, Option, Role
 
 TODAY = date(2026, 11, 21)

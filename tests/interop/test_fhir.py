@@ -30,9 +30,10 @@ from app.domain.encounter import (
     OrderState,
     OrderStatus,
     Patient,
-    is_visible,
 )
-from app.domain.values import AnswerValue, YnuDetails, display_value, is_empty, validate_answer
+from app.domain.rules import is_visible
+from app.domain.validation import validate_answer
+from app.domain.values import AnswerValue, YnuDetails, display_value, is_empty
 from app.domain.workflow import CodeStatus, Item, ItemKind, Workflow
 from app.interop import (
     FHIR_VERSION,
