@@ -16,7 +16,6 @@ from app.catalog import Catalog
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.domain.workflow import Workflow
-from app.pending import PendingEdits
 from app.services import (
     ConflictError,
     InvalidInputError,
@@ -548,49 +547,3 @@ def test_a_server_restart_is_reported_and_survived_without_reopening(
     answers = service.encounter(encounter_id).answers
     assert (answers["hx_sx_fever"], answers["hx_sx_distress"]) == ("yes", "no")
     assert service.verify_audit().ok
-
-
-@ON_POSTGRES
-def test_pending_edits_wait_for_the_server_and_are_stored_in_order(
-    service: WorkupService, other_station: WorkupService, pg_cluster: PostgresCluster
-) -> None:
-    encounter_id = _start(service)
-    pending = PendingEdits(service)
-    assert pending.set_answer(encounter_id, "hx_sx_fever", "no", CLINICIAN) is True
-    edits: list[tuple[str, str, object]] = [
-        ("hx_sx_fever", "yes", "no"),
-        ("hx_sx_distress", "no", None),
-        ("visit_main_complaint", "dry orgasm", None),
-        ("hx_sx_fever", "unknown", "yes"),
-        ("hx_med_list", "tamsulosin", None),
-    ]
-    pg_cluster.stop()
-    try:
-        for item_id, value, base in edits:
-            assert pending.set_answer(encounter_id, item_id, value, CLINICIAN, base=base) is False
-        ordered = OrderState(OrderStatus.ORDERED, date(2026, 11, 21))
-        assert pending.set_order(encounter_id, "lab_cbc", ordered, CLINICIAN, base=None) is False
-        assert len(pending) == len(edits) + 1
-        still_down = pending.flush()
-        assert (still_down.stored, still_down.remaining) == (0, len(edits) + 1)
-    finally:
-        pg_cluster.start()
-    # Meanwhile another workstation ordered the same test: that edit must not overwrite it.
-    theirs = OrderState(OrderStatus.DECLINED, None, "patient refused")
-    other_station.set_order(encounter_id, "lab_cbc", theirs, "Dr. B")
-    result = pending.flush()
-    assert (result.stored, result.remaining, len(pending)) == (len(edits), 0, 0)
-    ((rejected_edit, error),) = result.rejected
-    assert rejected_edit.item_id == "lab_cbc"
-    assert isinstance(error, ConflictError)
-    assert error.updated_by == "Dr. B"
-    encounter = service.encounter(encounter_id)
-    assert {item: encounter.answers[item] for item, _value, _base in edits} == {
-        "hx_sx_fever": "unknown",
-        "hx_sx_distress": "no",
-        "visit_main_complaint": "dry orgasm",
-        "hx_med_list": "tamsulosin",
-    }
-    assert encounter.orders["lab_cbc"] == theirs
-    fever = [e.new_json for e in service.audit_events(encounter_id) if e.item_id == "hx_sx_fever"]
-    assert fever == ['"no"', '"yes"', '"unknown"']

@@ -1,44 +1,53 @@
-"""Saves edits without a Save button: choices at once, typing at most half a second later.
+"""When edits are saved, without a Save button: choices at once, typing at most half a second
+after it began, and never on the window's own thread.
 
-When the database cannot be reached the edits stay in memory, in the order they were
-made (the latest value of an item replaces an earlier one still waiting), and a timer
-tries again with a growing delay until the server answers.
+The edits themselves wait in the `EncounterSession` (app.services.session); this saver only
+decides when `flush()` runs and runs it on a worker thread, so that a slow or lost database
+connection never freezes the window. When the database cannot be reached, a timer tries
+again with a growing delay until it answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, SignalInstance, Slot
 
-from app.gui.messages import error_message
-from app.services import ConflictError, InvalidInputError, ServiceError, UnavailableError
+from app.services.session import EncounterSession, FlushReport
 
 DEBOUNCE_MS = 500
 RETRY_FIRST_MS = 2_000
 RETRY_MAX_MS = 30_000
-Writer = Callable[[str, str, object], None]
+
+
+class _Flush(QRunnable):
+    """One `session.flush()` on the saver's worker thread; the report comes back as a
+    signal, which Qt delivers on the window's thread."""
+
+    def __init__(self, session: EncounterSession, done: SignalInstance) -> None:
+        super().__init__()
+        self._session = session
+        self._done = done
+
+    def run(self) -> None:
+        self._done.emit(self._session, self._session.flush())
 
 
 class AutoSaver(QObject):
-    """Collects pending changes by (kind, item id) and writes them through `writer`.
+    """Runs the session's flush at the right times and reports what it did.
 
-    The timer starts at the first unsaved keystroke and is not restarted by later ones,
-    so typing is saved no later than DEBOUNCE_MS after it began.
-
-    A writer that raises UnavailableError puts the saver offline: nothing is lost or
-    reverted, later edits are only collected, and the retry timer writes them all once
-    the database answers (first after `retry_first_ms`, then twice as long each time,
-    up to `retry_max_ms`). `retry_now()` tries at once.
+    The debounce timer starts at the first unsaved keystroke and is not restarted by later
+    ones. A flush that finds the database unreachable puts the saver offline: the edits stay
+    in the session, and the retry timer flushes again (first after `retry_first_ms`, then
+    twice as long each time, up to `retry_max_ms`). `flush_now()` flushes on the calling
+    thread and waits for it (before signing, closing or any step that needs the edits
+    stored); `retry_now()` tries at once without waiting.
     """
 
     state_changed = Signal(str)
-    input_rejected = Signal(str, str)
-    conflict_found = Signal(object)
-    item_saved = Signal(str)
-    save_failed = Signal(object)
+    flushed = Signal(object)
     offline_changed = Signal()
+    _worker_done = Signal(object, object)
 
     SAVING = "saving"
     SAVED = "saved"
@@ -46,10 +55,9 @@ class AutoSaver(QObject):
     INVALID = "invalid"
     OFFLINE = "offline"
 
-    def __init__(self, writer: Writer, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._writer = writer
-        self._pending: dict[tuple[str, str], object] = {}
+        self.session: EncounterSession | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -57,110 +65,125 @@ class AutoSaver(QObject):
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(self._on_retry_timer_timeout)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._worker_done.connect(self._on_worker_done)
+        self._running = False
+        self._again = False
+        self._was_offline = False
         self.retry_first_ms = RETRY_FIRST_MS
         self.retry_max_ms = RETRY_MAX_MS
         self._retry_delay = 0
-        self._flushing = False
-        self._offline_error: UnavailableError | None = None
         self.last_attempt: datetime | None = None
         self.next_attempt: datetime | None = None
 
-    @property
-    def pending(self) -> bool:
-        """Whether changes wait to be written."""
-        return bool(self._pending)
+    def attach(self, session: EncounterSession | None) -> None:
+        """Save the edits of `session` from now on (None: of no encounter)."""
+        self._timer.stop()
+        self._set_online()
+        self.session = session
 
     @property
     def waiting(self) -> int:
-        """How many items have a change that is not stored yet."""
-        return len(self._pending)
+        """How many items have an edit not stored yet."""
+        return self.session.waiting if self.session is not None else 0
+
+    @property
+    def pending(self) -> bool:
+        """Whether edits wait to be stored."""
+        return self.waiting > 0
 
     @property
     def offline(self) -> bool:
-        """Whether the last write found the database unreachable."""
-        return self._offline_error is not None
+        """Whether the last flush reported found the database unreachable."""
+        return self._was_offline
 
     @property
-    def offline_error(self) -> UnavailableError | None:
-        """The error of the last failed try while offline."""
-        return self._offline_error
+    def busy(self) -> bool:
+        """Whether a flush runs on the worker thread now."""
+        return self._running
 
-    def pending_values(self) -> list[tuple[str, str, object]]:
-        """The changes not stored yet as (kind, item id, value), oldest first."""
-        return [(kind, item_id, value) for (kind, item_id), value in self._pending.items()]
+    def changed(self, immediate: bool) -> None:
+        """An edit was made: flush now when `immediate`, else within DEBOUNCE_MS.
 
-    def schedule(self, kind: str, item_id: str, value: object, immediate: bool) -> None:
-        """Remember a change; write now when `immediate`, else within DEBOUNCE_MS.
-
-        While offline the change only joins the others; the retry timer writes them.
+        While offline the edit only waits with the others; the retry timer stores them.
         """
-        key = (kind, item_id)
-        self._pending.pop(key, None)
-        self._pending[key] = value
         if self.offline:
             self.state_changed.emit(self.OFFLINE)
             return
         self.state_changed.emit(self.SAVING)
         if immediate:
-            self.flush()
+            self._start()
         elif not self._timer.isActive():
             self._timer.start()
 
     def discard(self) -> None:
-        """Forget pending changes (the encounter was closed after the user agreed)."""
+        """Forget the waiting edits (the encounter was closed after the user agreed)."""
         self._timer.stop()
-        self._pending.clear()
+        if self.session is not None:
+            self.session.discard()
         self._set_online()
 
-    def retry_now(self) -> bool:
-        """Try to write the waiting changes at once; True when nothing is left waiting."""
-        return self.flush()
+    def retry_now(self) -> None:
+        """Try to store the waiting edits at once, on the worker thread."""
+        self._start()
 
-    def flush(self) -> bool:
-        """Write every pending change; False when the database refused and some remain."""
+    def flush_now(self) -> bool:
+        """Store every waiting edit before returning; False when some could not be stored.
+
+        A flush already running on the worker thread is waited for first.
+        """
         self._timer.stop()
-        if self._flushing:
-            return not self._pending
-        self._flushing = True
-        rejected = False
-        try:
-            while self._pending:
-                key = next(iter(self._pending))
-                value = self._pending[key]
-                try:
-                    self._writer(key[0], key[1], value)
-                except InvalidInputError as error:
-                    self._forget(key, value)
-                    rejected = True
-                    self.input_rejected.emit(key[1], error_message(error))
-                    continue
-                except ConflictError as error:
-                    self._forget(key, value)
-                    self.conflict_found.emit(error)
-                    continue
-                except UnavailableError as error:
-                    self._go_offline(error)
-                    return False
-                except ServiceError as error:
-                    self._set_online()
-                    self.state_changed.emit(self.FAILED)
-                    self.save_failed.emit(error)
-                    return False
-                self._forget(key, value)
-                self.item_saved.emit(key[1])
-        finally:
-            self._flushing = False
+        session = self.session
+        if session is None:
+            return True
+        report = session.flush()
+        self._handle(report)
+        return report.done
+
+    def wait_idle(self, timeout_ms: int = 30_000) -> bool:
+        """Wait for the worker thread's flush to end, and for any flush it asked for after
+        it; its report is delivered by the event loop afterwards (tests)."""
+        return self._pool.waitForDone(timeout_ms)
+
+    def _start(self) -> None:
+        self._timer.stop()
+        session = self.session
+        if session is None:
+            return
+        if self._running:
+            self._again = True
+            return
+        self._running = True
+        self._again = False
+        self._pool.start(_Flush(session, self._worker_done))
+
+    @Slot(object, object)
+    def _on_worker_done(self, session: EncounterSession, report: FlushReport) -> None:
+        self._running = False
+        if session is not self.session:
+            return  # the encounter was closed meanwhile; its report is no longer shown
+        self._handle(report)
+        if self._again and report.failed is None:
+            self._start()  # asked for while this flush ran (a retry, or a new edit)
+
+    def _handle(self, report: FlushReport) -> None:
+        """Show what a flush did: the report, then the state the session is in now."""
+        self.flushed.emit(report)
+        if self.session is not None and self.session.offline is not None:
+            self._go_offline()
+            return
         self._set_online()
-        self.state_changed.emit(self.INVALID if rejected else self.SAVED)
-        return True
+        if report.failed is not None:
+            self.state_changed.emit(self.FAILED)
+        elif self.pending:
+            self.state_changed.emit(self.SAVING)
+            if not self._running and not self._timer.isActive():
+                self._timer.start()
+        else:
+            self.state_changed.emit(self.INVALID if report.rejected else self.SAVED)
 
-    def _forget(self, key: tuple[str, str], value: object) -> None:
-        """Drop a change that was handled, unless a newer one replaced it meanwhile."""
-        if self._pending.get(key, _MISSING) is value:
-            self._pending.pop(key, None)
-
-    def _go_offline(self, error: UnavailableError) -> None:
-        self._offline_error = error
+    def _go_offline(self) -> None:
         now = datetime.now().astimezone()
         self.last_attempt = now
         self._retry_delay = (
@@ -173,23 +196,21 @@ class AutoSaver(QObject):
         ).astimezone()
         self._retry_timer.start(self._retry_delay)
         self.state_changed.emit(self.OFFLINE)
+        self._was_offline = True
         self.offline_changed.emit()
 
     def _set_online(self) -> None:
         self._retry_timer.stop()
         self._retry_delay = 0
         self.next_attempt = None
-        if self._offline_error is not None:
-            self._offline_error = None
+        if self._was_offline:
+            self._was_offline = False
             self.offline_changed.emit()
 
     @Slot()
     def _on_timer_timeout(self) -> None:
-        self.flush()
+        self._start()
 
     @Slot()
     def _on_retry_timer_timeout(self) -> None:
-        self.flush()
-
-
-_MISSING = object()
+        self._start()

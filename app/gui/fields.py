@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.domain.encounter import OrderState, OrderStatus
 from app.domain.values import AnswerValue, YnuDetails, number_text, unit_text
 from app.domain.workflow import Item, ItemKind, Role
+from app.services.session import OrderEntry
 
 CONTROL_WIDTH = 440
 _NUMBER = QRegularExpression(r"^-?\d*([.,]\d*)?$")
@@ -463,20 +463,6 @@ FIELD_CLASSES: dict[ItemKind, type[ItemField]] = {
 }
 
 
-@dataclass(frozen=True)
-class OrderDraft:
-    """An order state as typed: the date is still text."""
-
-    status: OrderStatus
-    date_text: str
-    note: str
-
-    def to_state(self) -> OrderState:
-        """The order state; ValueError when the date is not YYYY-MM-DD."""
-        when = date.fromisoformat(self.date_text) if self.date_text else None
-        return OrderState(self.status, when, self.note)
-
-
 def code_line(item: Item) -> str:
     """The item's codes as 'LOINC 24356-8 · SNOMED CT 1234' (empty when it has none)."""
     return " · ".join(f"{code.system_name} {code.code}" for code in item.codes)
@@ -653,12 +639,12 @@ class OrderField(QWidget):
             self.tr("Date done") if status is OrderStatus.DONE_ELSEWHERE else self.tr("Date")
         )
 
-    def draft(self) -> OrderDraft | None:
+    def draft(self) -> OrderEntry | None:
         """What the order shows, before its date is checked (None: no state)."""
         status = self.status()
         if status is None:
             return None
-        return OrderDraft(status, self.date_edit.text().strip(), self.note_edit.text())
+        return OrderEntry(status, self.date_edit.text().strip(), self.note_edit.text())
 
     def _report(self, immediate: bool) -> None:
         if not self._loading:

@@ -17,12 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.encounter import AuditEvent, OrderStatus
-from app.domain.errors import DomainError
 from app.domain.seal import shown_digest
-from app.domain.validation import from_json
-from app.domain.values import display_value
 from app.domain.workflow import Workflow
 from app.gui.i18n import display_date, display_seconds
+from app.services.session import shown_stored_value
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -115,9 +113,8 @@ class AuditEventModel(QAbstractTableModel):
             if event.action == "order" and isinstance(raw, dict):
                 return self._order_text(raw)
             if event.action == "answer":
-                value = from_json(item, raw)
-                return display_value(item, value, self._language)
-        except (ValueError, DomainError):
+                return shown_stored_value(item, raw, self._language, lambda: recorded)
+        except ValueError:
             pass
         return recorded
 

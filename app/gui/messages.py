@@ -51,6 +51,7 @@ MESSAGE_TEMPLATES = (
     QT_TRANSLATE_NOOP("messages", "the date it was done is in the future"),
     QT_TRANSLATE_NOOP("messages", "the signing clinician's name is empty"),
     QT_TRANSLATE_NOOP("messages", "an amendment needs a reason"),
+    QT_TRANSLATE_NOOP("messages", "enter the date as YYYY-MM-DD"),
     QT_TRANSLATE_NOOP("messages", "item {item} was changed by {who} at {when}"),
     QT_TRANSLATE_NOOP(
         "messages",

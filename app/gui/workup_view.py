@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -24,40 +23,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.encounter import Encounter, EncounterStatus, OrderState
-from app.domain.errors import AnswerError, DomainError
-from app.domain.instructions import order_instructions_preview
-from app.domain.rules import is_visible, section_completion
-from app.domain.validation import validate_answer
-from app.domain.values import AnswerValue
+from app.domain.encounter import Encounter, EncounterStatus
 from app.domain.workflow import Item, Section, Workflow
 from app.gui.autosave import AutoSaver
 from app.gui.connection import OfflineBanner
 from app.gui.dialogs import ReviewDialog
 from app.gui.errors import show_service_error
-from app.gui.fields import FIELD_CLASSES, ItemField, OrderDraft, OrderField
+from app.gui.fields import FIELD_CLASSES, ItemField, OrderField
 from app.gui.i18n import display_date
+from app.gui.messages import error_message
 from app.gui.models import SectionListModel, local_time, status_text
 from app.services import (
-    CHANGED_BEFORE_SIGNING,
     ChangedError,
     ConflictError,
     InvalidInputError,
     ServiceError,
     WorkupService,
 )
+from app.services.session import EditKind, EncounterSession, FlushReport
 
 log = logging.getLogger("app.gui")
 Field = ItemField | OrderField
-T = TypeVar("T")
-
-
-def _keep_seen(seen: dict[str, T], stored: dict[str, T], item_id: str) -> None:
-    """Put back in `stored` what `seen` holds for `item_id` (or its absence)."""
-    if item_id in seen:
-        stored[item_id] = seen[item_id]
-    else:
-        stored.pop(item_id, None)
 
 
 @dataclass
@@ -72,7 +58,9 @@ class SectionPage:
 
 
 class WorkupView(QWidget):
-    """Shows one encounter and saves every change through the service as it is made."""
+    """Shows one encounter's form; every change goes to its `EncounterSession`, which the
+    autosaver stores, and what is shown (visibility, completion, instructions) is asked of
+    the session."""
 
     save_state_changed = Signal(str)
     encounter_changed = Signal(int)
@@ -83,21 +71,21 @@ class WorkupView(QWidget):
         super().__init__(parent)
         self._service = service
         self.language = language
-        self.encounter: Encounter | None = None
+        self.session: EncounterSession | None = None
         self.workflow: Workflow | None = None
-        self._answers: dict[str, AnswerValue] = {}
-        self._orders: dict[str, OrderState] = {}
+        self._deferred_errors: dict[str, str] = {}
         self._fields: dict[str, Field] = {}
         self._pages: list[SectionPage] = []
         self._built_language = ""
         self.review_dialog: ReviewDialog | None = None
-        self.saver = AutoSaver(self._write, self)
+        self.saver = AutoSaver(self)
         self.saver.state_changed.connect(self._on_saver_state_changed)
-        self.saver.input_rejected.connect(self._on_saver_input_rejected)
-        self.saver.item_saved.connect(self._on_saver_item_saved)
-        self.saver.conflict_found.connect(self._on_saver_conflict_found)
-        self.saver.save_failed.connect(self._on_saver_save_failed)
+        self.saver.flushed.connect(self._on_saver_flushed)
         self.saver.offline_changed.connect(self._on_saver_offline_changed)
+        self._error_timer = QTimer(self)
+        self._error_timer.setSingleShot(True)
+        self._error_timer.setInterval(500)
+        self._error_timer.timeout.connect(self._on_error_timer_timeout)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -175,21 +163,27 @@ class WorkupView(QWidget):
         """
         self.language = language
         self._retranslate()
-        workflow, encounter = self.workflow, self.encounter
-        if workflow is None or encounter is None or encounter.id is None or not self.flush():
+        workflow, session = self.workflow, self.session
+        if workflow is None or session is None or not self.flush():
             return
         row = self.current_section()
         self._build(workflow)
-        self._show_encounter(self._service.encounter(encounter.id))
+        session.reload()
+        self._show()
         self.show_section(row)
 
     # -- loading ----------------------------------------------------------------------
 
+    @property
+    def encounter(self) -> Encounter | None:
+        """The encounter shown, as last read."""
+        return self.session.encounter if self.session is not None else None
+
     def load(self, encounter_id: int) -> None:
         """Show encounter `encounter_id` (the caller flushed the previous one)."""
         self.saver.discard()
-        encounter = self._service.encounter(encounter_id)
-        workflow = self._service.encounter_workflow(encounter_id)
+        session = EncounterSession(self._service, encounter_id)
+        workflow = session.workflow
         if (
             self.workflow is None
             or self.workflow.content_hash != workflow.content_hash
@@ -197,43 +191,39 @@ class WorkupView(QWidget):
         ):
             self._build(workflow)
         self.workflow = workflow
-        self._show_encounter(encounter)
+        self.session = session
+        self.saver.attach(session)
+        self._show()
         self.show_section(0)
 
     def reload(self) -> None:
         """Read the encounter again and show what is stored."""
-        if self.encounter is not None and self.encounter.id is not None:
-            self._show_encounter(self._service.encounter(self.encounter.id))
+        if self.session is not None:
+            self.session.reload()
+            self._show()
 
-    def _show_encounter(self, encounter: Encounter) -> None:
-        """Show what is stored; items with a change still waiting keep it on screen.
-
-        For those items the value this workstation saw before stays the conflict base, so
-        the waiting change cannot overwrite what another workstation stored meanwhile.
-        """
-        waiting = {item_id for _kind, item_id, _value in self.saver.pending_values()}
-        answers, orders = dict(encounter.answers), dict(encounter.orders)
-        for item_id in waiting:
-            _keep_seen(self._answers, answers, item_id)
-            _keep_seen(self._orders, orders, item_id)
-        self.encounter = encounter
-        self._answers = answers
-        self._orders = orders
-        visit_date = self._answers.get("visit_date")
+    def _show(self) -> None:
+        """Show the session's values; items with an edit still waiting keep what the user
+        entered on screen."""
+        session = self.session
+        if session is None:
+            return
+        waiting = set(session.waiting_items())
+        answers, orders = session.shown_values()
+        visit_date = answers.get("visit_date")
         for item_id, widget in self._fields.items():
             if item_id in waiting:
                 continue
             if isinstance(widget, OrderField):
-                widget.set_state(self._orders.get(item_id))
+                widget.set_state(orders.get(item_id))
                 widget.set_default_date(visit_date)
             else:
-                widget.set_value(self._answers.get(item_id))
+                widget.set_value(answers.get(item_id))
             widget.set_error("")
         for page in self._pages:
             if page.fold_button is not None:
                 recorded = any(
-                    widget.item.id in self._answers or widget.item.id in self._orders
-                    for widget in page.fields
+                    widget.item.id in answers or widget.item.id in orders for widget in page.fields
                 )
                 page.fold_button.setChecked(recorded)
         self._update_header()
@@ -384,44 +374,15 @@ class WorkupView(QWidget):
 
     def _refresh(self) -> None:
         """Show or hide items by their show-when conditions; update the section counts."""
-        workflow = self.workflow
-        if workflow is None or self.sections is None:
+        session = self.session
+        if session is None or self.sections is None:
             return
-        answers, orders = self._shown_values()
-        for widget in self._fields.values():
-            widget.setVisible(is_visible(workflow, widget.item, answers, orders))
+        visible = session.visibility()
+        for item_id, widget in self._fields.items():
+            widget.setVisible(visible.get(item_id, False))
             if isinstance(widget, OrderField) and widget.item.instructions:
-                widget.set_instructions(
-                    order_instructions_preview(
-                        workflow, widget.item, answers, orders, self.language
-                    )
-                )
-        self.sections.set_completion(
-            [
-                section_completion(workflow, section, answers, orders)
-                for section in workflow.sections
-            ]
-        )
-
-    def _shown_values(self) -> tuple[dict[str, AnswerValue], dict[str, OrderState]]:
-        """The stored values with the valid changes still waiting to be saved on top."""
-        pending = self.saver.pending_values()
-        if not pending or self.workflow is None:
-            return self._answers, self._orders
-        answers, orders = dict(self._answers), dict(self._orders)
-        today = self._service.today()
-        for kind, item_id, value in pending:
-            if value is None:
-                (orders if kind == "order" else answers).pop(item_id, None)
-                continue
-            try:
-                if isinstance(value, OrderDraft):
-                    orders[item_id] = value.to_state()
-                elif kind == "answer":
-                    answers[item_id] = validate_answer(self.workflow.item(item_id), value, today)
-            except (ValueError, DomainError):
-                continue
-        return answers, orders
+                widget.set_instructions(session.instructions(widget.item, self.language))
+        self.sections.set_completion(session.completion())
 
     def field(self, item_id: str) -> Field:
         """The widget of item `item_id`."""
@@ -467,11 +428,11 @@ class WorkupView(QWidget):
     # -- saving -----------------------------------------------------------------------
 
     def flush(self) -> bool:
-        """Write pending edits now; False when the database refused them."""
-        return self.saver.flush()
+        """Store waiting edits now (waiting for it); False when some could not be stored."""
+        return self.saver.flush_now()
 
     def ready(self, title: str) -> bool:
-        """Write pending edits before `title` is done; refuse it while they cannot be saved."""
+        """Store waiting edits before `title` is done; refuse it while they cannot be saved."""
         if self.flush():
             return True
         if self.saver.offline:
@@ -489,7 +450,7 @@ class WorkupView(QWidget):
         return False
 
     def settle(self, title: str) -> bool:
-        """Write pending edits before the workup is closed; True when it may close.
+        """Store waiting edits before the workup is closed; True when it may close.
 
         While the server is unreachable the user chooses: try again, discard the waiting
         changes, or keep the workup open (the changes stay and are tried again).
@@ -521,117 +482,108 @@ class WorkupView(QWidget):
                 return False
         return True
 
-    def retry_now(self) -> bool:
+    def retry_now(self) -> None:
         """Try to save the changes waiting for the server at once."""
-        return self.saver.retry_now()
+        self.saver.retry_now()
 
-    def _actor(self) -> str:
-        assert self.encounter is not None
-        return self.encounter.clinician
-
-    def _write(self, kind: str, item_id: str, value: Any) -> None:
-        """Store one change; raises the service's errors."""
-        encounter, workflow = self.encounter, self.workflow
-        assert encounter is not None
-        assert encounter.id is not None
-        assert workflow is not None
-        if kind == "order":
-            state: OrderState | None = None
-            if isinstance(value, OrderDraft):
-                try:
-                    state = value.to_state()
-                except ValueError:
-                    raise InvalidInputError(self.tr("enter the date as YYYY-MM-DD")) from None
-            self._service.set_order(
-                encounter.id, item_id, state, self._actor(), base=self._orders.get(item_id)
-            )
-            if state is None:
-                self._orders.pop(item_id, None)
-            else:
-                self._orders[item_id] = state
+    def _edit(self, kind: EditKind, item_id: str, value: object, immediate: bool) -> None:
+        """Give a user's edit to the session; an invalid one is marked on its field (typing:
+        after a pause, so that a value being typed is not marked half-way)."""
+        session = self.session
+        if session is None:
             return
-        checked: AnswerValue | None = None
-        if value is not None:
-            try:
-                checked = validate_answer(workflow.item(item_id), value, self._service.today())
-            except AnswerError as error:
-                raise InvalidInputError.of(error.template, **error.params) from None
-            except DomainError as error:
-                raise InvalidInputError(str(error)) from None
-        self._service.set_answer(
-            encounter.id, item_id, value, self._actor(), base=self._answers.get(item_id)
-        )
-        if checked is None:
-            self._answers.pop(item_id, None)
-        else:
-            self._answers[item_id] = checked
+        try:
+            session.edit(kind, item_id, value)
+        except InvalidInputError as error:
+            self._deferred_errors[item_id] = error_message(error)
+            if immediate:
+                self._show_deferred_errors()
+            else:
+                self._error_timer.start()
+            self._refresh()
+            return
+        self._deferred_errors.pop(item_id, None)
+        if item_id in self._fields:
+            self._fields[item_id].set_error("")
         if item_id == "visit_date":
+            visit_date = session.shown_values()[0].get("visit_date")
             for widget in self._fields.values():
                 if isinstance(widget, OrderField):
-                    widget.set_default_date(self._answers.get("visit_date"))
+                    widget.set_default_date(visit_date)
+        self._refresh()
+        self.saver.changed(immediate)
+
+    def _show_deferred_errors(self) -> None:
+        for item_id, message in self._deferred_errors.items():
+            if item_id in self._fields:
+                self._fields[item_id].set_error(message[:1].upper() + message[1:] + ".")
+        if self._deferred_errors:
+            self.save_state_changed.emit(AutoSaver.INVALID)
+        self._deferred_errors.clear()
+
+    @Slot()
+    def _on_error_timer_timeout(self) -> None:
+        self._show_deferred_errors()
 
     @Slot(str, object, bool)
     def _on_field_value_edited(self, item_id: str, value: object, immediate: bool) -> None:
-        self.saver.schedule("answer", item_id, value, immediate)
+        self._edit(EditKind.ANSWER, item_id, value, immediate)
 
     @Slot(str, object, bool)
-    def _on_field_order_edited(self, item_id: str, draft: object, immediate: bool) -> None:
-        self.saver.schedule("order", item_id, draft, immediate)
+    def _on_field_order_edited(self, item_id: str, entry: object, immediate: bool) -> None:
+        self._edit(EditKind.ORDER, item_id, entry, immediate)
 
     @Slot(str)
     def _on_saver_state_changed(self, state: str) -> None:
         if state == AutoSaver.OFFLINE:
             self._on_saver_offline_changed()
-            self._refresh()
         self.save_state_changed.emit(state)
 
     @Slot()
     def _on_saver_offline_changed(self) -> None:
         saver = self.saver
+        session = self.session
         self.offline_banner.show_state(
             saver.offline, saver.waiting, saver.last_attempt, saver.next_attempt
         )
-        self.offline_banner.setToolTip(str(saver.offline_error or ""))
+        self.offline_banner.setToolTip(str(session.offline or "") if session else "")
 
     @Slot()
     def _on_offline_banner_retry_requested(self) -> None:
         self.retry_now()
 
-    @Slot(str, str)
-    def _on_saver_input_rejected(self, item_id: str, message: str) -> None:
-        if item_id in self._fields:
-            text = message.split(": ", 1)[-1] if message.startswith(item_id) else message
-            self._fields[item_id].set_error(text[:1].upper() + text[1:] + ".")
-
-    @Slot(str)
-    def _on_saver_item_saved(self, item_id: str) -> None:
-        if item_id in self._fields:
-            self._fields[item_id].set_error("")
-        self._refresh()
-
     @Slot(object)
-    def _on_saver_conflict_found(self, error: ConflictError) -> None:
+    def _on_saver_flushed(self, report: FlushReport) -> None:
+        for item_id, error in report.rejected:
+            if item_id in self._fields:
+                message = error_message(error)
+                self._fields[item_id].set_error(message[:1].upper() + message[1:] + ".")
+        for item_id in report.stored:
+            if item_id in self._fields and item_id not in self._deferred_errors:
+                self._fields[item_id].set_error("")
+        for conflict in report.conflicts:
+            self._on_conflict(conflict)
+        if report.failed is not None:
+            show_service_error(self, self.tr("The change was not saved"), report.failed)
+
+    def _on_conflict(self, error: ConflictError) -> None:
         show_service_error(self, self.tr("Changed on another workstation"), error)
         try:
             self.reload()
         except ServiceError as reload_error:
             show_service_error(self, self.tr("Changed on another workstation"), reload_error)
 
-    @Slot(object)
-    def _on_saver_save_failed(self, error: ServiceError) -> None:
-        show_service_error(self, self.tr("The change was not saved"), error)
-
     # -- review, finalize, amend ------------------------------------------------------
 
     def review(self) -> ReviewDialog | None:
         """Open the list of required items still missing."""
-        encounter = self.encounter
-        if encounter is None or not self.ready(self.tr("Review")):
+        session = self.session
+        if session is None or not self.ready(self.tr("Review")):
             return None
         try:
-            encounter = self._service.encounter(encounter.id or 0)
-            missing = self._service.missing_required(encounter)
-            notes = self._service.review_notes(encounter)
+            encounter = session.reload()
+            missing = session.missing_required()
+            notes = session.prompts()
         except ServiceError as error:
             show_service_error(self, self.tr("Review"), error)
             return None
@@ -650,27 +602,28 @@ class WorkupView(QWidget):
 
     def finalize(self) -> None:
         """Sign the encounter or its open addendum after confirming the clinician's name."""
-        encounter = self.encounter
-        if encounter is None or encounter.id is None or not self.editable:
+        session = self.session
+        if session is None or not self.editable:
             return
+        encounter_id = session.encounter_id
         title = (
             self.tr("Sign addendum")
-            if encounter.status is EncounterStatus.AMENDING
+            if session.encounter.status is EncounterStatus.AMENDING
             else self.tr("Finalize workup")
         )
         if not self.ready(title):
             return
         try:
-            stored = self._service.encounter(encounter.id)
-            missing = self._service.missing_required(stored)
+            check = session.check_before_signing()
+        except ChangedError as error:
+            # Another workstation changed it since it was shown: show it, sign nothing.
+            self._show()
+            show_service_error(self, title, error)
+            return
         except ServiceError as error:
             show_service_error(self, title, error)
             return
-        if (dict(stored.answers), dict(stored.orders)) != self._shown_values():
-            # Another workstation changed it since it was shown: show it, sign nothing.
-            self._show_changed(title, stored)
-            return
-        if missing:
+        if check.missing:
             self.review()
             return
         name, accepted = QInputDialog.getText(
@@ -678,40 +631,35 @@ class WorkupView(QWidget):
             title,
             self.tr("Sign as (your full name). Afterwards the workup cannot be changed:"),
             QLineEdit.EchoMode.Normal,
-            encounter.clinician,
+            session.encounter.clinician,
         )
         if not accepted:
             return
         try:
-            signed = self._service.finalize(encounter.id, name, stored.revision)
+            session.finalize(name, check.revision)
         except ChangedError as error:
-            self._show_changed(title, None, error)
+            self._show_changed(title, error)
             return
         except ServiceError as error:
             show_service_error(self, title, error)
             return
-        log.info("encounter %s signed", encounter.id)
-        self._show_encounter(signed)
-        self.encounter_changed.emit(encounter.id)
+        log.info("encounter %s signed", encounter_id)
+        self._show()
+        self.encounter_changed.emit(encounter_id)
 
-    def _show_changed(
-        self, title: str, stored: Encounter | None, error: ChangedError | None = None
-    ) -> None:
+    def _show_changed(self, title: str, error: ChangedError) -> None:
         """Show the encounter as stored now and tell the signer it changed."""
         try:
-            if stored is None:
-                self.reload()
-            else:
-                self._show_encounter(stored)
+            self.reload()
         except ServiceError as reload_error:
             show_service_error(self, title, reload_error)
             return
-        show_service_error(self, title, error or ChangedError.of(CHANGED_BEFORE_SIGNING))
+        show_service_error(self, title, error)
 
     def amend(self) -> None:
         """Open an addendum with a reason so the signed workup can be changed."""
-        encounter = self.encounter
-        if encounter is None or encounter.id is None or self.editable:
+        session = self.session
+        if session is None or self.editable:
             return
         reason, accepted = QInputDialog.getText(
             self,
@@ -723,12 +671,12 @@ class WorkupView(QWidget):
         if not accepted:
             return
         try:
-            amended = self._service.amend(encounter.id, reason, self._actor())
+            session.amend(reason)
         except ServiceError as error:
             show_service_error(self, self.tr("Amend workup"), error)
             return
-        self._show_encounter(amended)
-        self.encounter_changed.emit(encounter.id)
+        self._show()
+        self.encounter_changed.emit(session.encounter_id)
 
     @Slot()
     def _on_review_button_clicked(self) -> None:

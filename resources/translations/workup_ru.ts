@@ -1146,10 +1146,6 @@ Cancel: keep the workup open and keep trying.</source>
         <translation>врач %1</translation>
     </message>
     <message>
-        <source>enter the date as YYYY-MM-DD</source>
-        <translation>введите дату в виде ГГГГ-ММ-ДД</translation>
-    </message>
-    <message>
         <source>not signed yet</source>
         <translation>ещё не подписано</translation>
     </message>
@@ -1257,6 +1253,10 @@ Details were written to the log file:
     <message>
         <source>chart number {chart} is already in use</source>
         <translation>номер карты {chart} уже занят</translation>
+    </message>
+    <message>
+        <source>enter the date as YYYY-MM-DD</source>
+        <translation>введите дату в виде ГГГГ-ММ-ДД</translation>
     </message>
     <message>
         <source>expects a Yes/No/Unknown answer with details</source>

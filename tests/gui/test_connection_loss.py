@@ -161,7 +161,7 @@ def test_edits_made_while_the_server_restarts_are_all_stored(
 
         tries = saver.last_attempt
         qtbot.waitUntil(lambda: saver.last_attempt != tries, timeout=5000)
-        assert saver.offline
+        qtbot.waitUntil(lambda: saver.offline, timeout=5000)
         assert complaint.editor.toPlainText() == "Little fluid at orgasm"
         assert low_volume.ynu.choice() == "unknown"
         assert urinary.details.text() == "weak stream"
@@ -183,7 +183,7 @@ def test_edits_made_while_the_server_restarts_are_all_stored(
     try:
         qtbot.mouseClick(leakage.ynu.buttons["no"], LEFT)
         made += 1
-        assert saver.offline
+        qtbot.waitUntil(lambda: saver.offline, timeout=5000)
         assert view.field("leak_when").isHidden()
         volume.line.clear()
         qtbot.keyClicks(volume.line, "2")
@@ -244,7 +244,8 @@ def test_a_conflict_found_on_retry_is_shown_and_other_waiting_edits_stay(
         pg_cluster.start()
     other_station.set_answer(encounter_id, "hx_sx_low_volume", "no", "Dr. B")
     qtbot.mouseClick(view.offline_banner.retry_button, LEFT)
-    assert (saver.offline, saver.waiting) == (False, 0)
+    qtbot.waitUntil(lambda: bool(messages.shown), timeout=5000)
+    qtbot.waitUntil(lambda: (saver.offline, saver.waiting) == (False, 0), timeout=5000)
     assert [title for _kind, title, _text in messages.shown] == ["Changed on another workstation"]
     assert "Dr. B" in messages.shown[0][2]
     assert fever.ynu.choice() == "no", "the other workstation's value is shown"
@@ -273,7 +274,7 @@ def test_closing_while_changes_wait_asks_and_loses_them_only_when_told(
     pg_cluster.stop()
     try:
         qtbot.mouseClick(low_volume.ynu.buttons["yes"], LEFT)
-        assert view.saver.offline
+        qtbot.waitUntil(lambda: view.saver.offline, timeout=5000)
         messages.answer = QMessageBox.StandardButton.Cancel
         assert window.close() is False
         assert window.isVisible()

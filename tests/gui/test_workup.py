@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from app.config import Settings
-from app.domain.encounter import EncounterStatus, OrderStatus
+from app.domain.encounter import Encounter, EncounterStatus, OrderStatus
 from app.gui.fields import (
     DateField,
     MultiField,
@@ -37,6 +37,7 @@ from app.gui.fields import (
 from app.gui.main_window import MainWindow
 from app.services import LockedError, WorkupService
 from tests.gui.conftest import CLINICIAN, WORKFLOW_ID, Messages
+from tests.support import wait_until_saved
 
 LEFT = Qt.MouseButton.LeftButton
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -48,6 +49,13 @@ def _start(service: WorkupService, family: str = "Ivanov", chart: str = "C-1") -
     encounter = service.start_encounter(patient.id, WORKFLOW_ID, CLINICIAN)
     assert encounter.id is not None
     return encounter.id
+
+
+def _stored(window: MainWindow, service: WorkupService, encounter_id: int) -> Encounter:
+    """The encounter as stored once the window's saving thread is done with what it was given."""
+    if window._workup is not None:
+        wait_until_saved(window._workup.saver)
+    return service.encounter(encounter_id)
 
 
 def _sign_with(monkeypatch: pytest.MonkeyPatch, text: str) -> list[str]:
@@ -93,7 +101,7 @@ def test_complete_workup_from_new_patient_to_finalized(
     qtbot.keyClicks(complaint.editor, "Little fluid at orgasm")
     qtbot.waitUntil(
         lambda: (
-            gui_service.encounter(encounter_id).answers.get("visit_main_complaint")
+            _stored(window, gui_service, encounter_id).answers.get("visit_main_complaint")
             == "Little fluid at orgasm"
         )
     )
@@ -107,11 +115,11 @@ def test_complete_workup_from_new_patient_to_finalized(
     low_volume = view.field("hx_sx_low_volume")
     assert isinstance(low_volume, YnuField)
     qtbot.mouseClick(low_volume.ynu.buttons["yes"], LEFT)
-    assert gui_service.encounter(encounter_id).answers["hx_sx_low_volume"] == "yes"
+    assert _stored(window, gui_service, encounter_id).answers["hx_sx_low_volume"] == "yes"
     qtbot.mouseClick(low_volume.ynu.buttons["unknown"], LEFT)
-    assert gui_service.encounter(encounter_id).answers["hx_sx_low_volume"] == "unknown"
+    assert _stored(window, gui_service, encounter_id).answers["hx_sx_low_volume"] == "unknown"
     qtbot.mouseClick(low_volume.ynu.clear_button, LEFT)
-    assert "hx_sx_low_volume" not in gui_service.encounter(encounter_id).answers
+    assert "hx_sx_low_volume" not in _stored(window, gui_service, encounter_id).answers
     assert low_volume.ynu.choice() is None
 
     urinary = view.field("hx_sx_urinary")
@@ -122,7 +130,11 @@ def test_complete_workup_from_new_patient_to_finalized(
     qtbot.keyClicks(urinary.details, "weak stream")
     qtbot.waitUntil(
         lambda: (
-            getattr(gui_service.encounter(encounter_id).answers.get("hx_sx_urinary"), "details", "")
+            getattr(
+                _stored(window, gui_service, encounter_id).answers.get("hx_sx_urinary"),
+                "details",
+                "",
+            )
             == "weak stream"
         )
     )
@@ -130,7 +142,7 @@ def test_complete_workup_from_new_patient_to_finalized(
     prompts = _sign_with(monkeypatch, CLINICIAN)
     qtbot.mouseClick(view.sign_button, LEFT)
     assert prompts == ["Finalize workup"]
-    stored = gui_service.encounter(encounter_id)
+    stored = _stored(window, gui_service, encounter_id)
     assert stored.status is EncounterStatus.FINALIZED
     assert stored.finalized_by == CLINICIAN
     assert "Finalized" in view.status_label.text()
@@ -165,7 +177,7 @@ def test_show_when_items_appear_and_disappear(
     view.jump_to_item("sa_order")
     qtbot.keyClick(order.state_combo, Qt.Key.Key_Down)
     assert order.status() is OrderStatus.ORDERED
-    stored = gui_service.encounter(encounter_id).orders["sa_order"]
+    stored = _stored(window, gui_service, encounter_id).orders["sa_order"]
     assert stored.status is OrderStatus.ORDERED
     assert stored.date == date(2026, 11, 21)
     assert not scope.isHidden()
@@ -175,7 +187,7 @@ def test_show_when_items_appear_and_disappear(
     assert not order.instructions_label.isHidden()
     assert "ejaculate" in order.instructions_label.text()
     qtbot.keyClick(order.state_combo, Qt.Key.Key_Up)
-    assert "sa_order" not in gui_service.encounter(encounter_id).orders
+    assert "sa_order" not in _stored(window, gui_service, encounter_id).orders
     assert scope.isHidden()
 
 
@@ -193,18 +205,20 @@ def test_every_kind_saves_and_reopens(
     assert isinstance(volume, NumberField)
     qtbot.keyClicks(volume.line, "1,5")
     qtbot.waitUntil(lambda: window.save_label.text() == "All changes saved")
-    assert gui_service.encounter(encounter_id).answers["hx_sx_volume_estimate"] == Decimal("1.5")
+    assert _stored(window, gui_service, encounter_id).answers["hx_sx_volume_estimate"] == Decimal(
+        "1.5"
+    )
 
     onset = view.field("hx_onset_date")
     assert isinstance(onset, DateField)
     qtbot.keyClicks(onset.line, "2031-02")
     qtbot.waitUntil(lambda: not onset.error_label.isHidden())
     assert "future" in onset.error_label.text()
-    assert "hx_onset_date" not in gui_service.encounter(encounter_id).answers
+    assert "hx_onset_date" not in _stored(window, gui_service, encounter_id).answers
     onset.line.clear()
     qtbot.keyClicks(onset.line, "2024-02")
     qtbot.waitUntil(
-        lambda: gui_service.encounter(encounter_id).answers.get("hx_onset_date") == "2024-02"
+        lambda: _stored(window, gui_service, encounter_id).answers.get("hx_onset_date") == "2024-02"
     )
     assert onset.error_label.isHidden()
 
@@ -215,14 +229,14 @@ def test_every_kind_saves_and_reopens(
     )
     qtbot.keyClick(single.combo, Qt.Key.Key_Down)
     chosen = single.item.options[0].value
-    assert gui_service.encounter(encounter_id).answers[single.item.id] == chosen
+    assert _stored(window, gui_service, encounter_id).answers[single.item.id] == chosen
 
     multi = view.field("leak_when")
     assert isinstance(multi, MultiField)
     first = next(iter(multi.boxes.values()))
     first.setVisible(True)
     qtbot.mouseClick(first, LEFT, pos=first.rect().center())
-    assert gui_service.encounter(encounter_id).answers["leak_when"] == (
+    assert _stored(window, gui_service, encounter_id).answers["leak_when"] == (
         multi.item.options[0].value,
     )
 
@@ -231,7 +245,7 @@ def test_every_kind_saves_and_reopens(
     assert notes.editor is not None
     qtbot.keyClicks(notes.editor, "typed just before leaving")
     assert window.show_list()  # leaving flushes the pending edit at once
-    assert gui_service.encounter(encounter_id).answers["note_clinician"] == (
+    assert _stored(window, gui_service, encounter_id).answers["note_clinician"] == (
         "typed just before leaving"
     )
 
@@ -261,7 +275,9 @@ def test_closing_the_window_flushes_typing(
     qtbot.keyClicks(complaint.editor, "closing now")
     assert window.workup.saver.pending
     window.close()
-    assert gui_service.encounter(encounter_id).answers["visit_main_complaint"] == "closing now"
+    assert (
+        _stored(window, gui_service, encounter_id).answers["visit_main_complaint"] == "closing now"
+    )
 
 
 def test_invalid_number_is_shown_and_not_saved(
@@ -274,7 +290,7 @@ def test_invalid_number_is_shown_and_not_saved(
     qtbot.keyClicks(volume.line, "-3")
     qtbot.waitUntil(lambda: not volume.error_label.isHidden())
     assert "below" in volume.error_label.text()
-    assert "hx_sx_volume_estimate" not in gui_service.encounter(encounter_id).answers
+    assert "hx_sx_volume_estimate" not in _stored(window, gui_service, encounter_id).answers
     assert "correct" in window.save_label.text()
 
 
@@ -298,20 +314,20 @@ def test_finalized_encounter_cannot_be_edited_until_amended(
 
     _sign_with(monkeypatch, "Patient recalled a past operation")
     qtbot.mouseClick(view.amend_button, LEFT)
-    assert gui_service.encounter(encounter_id).status is EncounterStatus.AMENDING
+    assert _stored(window, gui_service, encounter_id).status is EncounterStatus.AMENDING
     assert "Addendum 1" in view.status_label.text()
     low_volume = view.field("hx_sx_low_volume")
     assert isinstance(low_volume, YnuField)
     assert low_volume.ynu.buttons["yes"].isEnabled()
     view.show_section(1)
     qtbot.mouseClick(low_volume.ynu.buttons["yes"], LEFT)
-    assert gui_service.encounter(encounter_id).answers["hx_sx_low_volume"] == "yes"
+    assert _stored(window, gui_service, encounter_id).answers["hx_sx_low_volume"] == "yes"
     assert view.sign_button.text() == "Sign addendum…"
 
     prompts = _sign_with(monkeypatch, CLINICIAN)
     qtbot.mouseClick(view.sign_button, LEFT)
     assert prompts == ["Sign addendum"]
-    signed = gui_service.encounter(encounter_id)
+    signed = _stored(window, gui_service, encounter_id)
     assert signed.status is EncounterStatus.AMENDED
     assert signed.addenda[0].signed_by == CLINICIAN
     assert not low_volume.ynu.buttons["yes"].isEnabled()
@@ -340,7 +356,7 @@ def test_review_lists_missing_items_and_jumps_to_one(
     assert isinstance(complaint, TextField)
     assert complaint.editor is not None
     qtbot.waitUntil(complaint.editor.hasFocus)
-    assert gui_service.encounter(encounter_id).status is EncounterStatus.DRAFT
+    assert _stored(window, gui_service, encounter_id).status is EncounterStatus.DRAFT
     assert messages.shown == []
 
 
@@ -447,7 +463,7 @@ def test_a_change_made_elsewhere_after_the_window_showed_it_is_shown_not_signed(
     qtbot.mouseClick(view.sign_button, LEFT)
 
     assert prompts == []  # not even asked to sign
-    assert gui_service.encounter(encounter_id).status is EncounterStatus.DRAFT
+    assert _stored(window, gui_service, encounter_id).status is EncounterStatus.DRAFT
     assert messages.kinds() == ["warning"]
     assert "changed after it was shown" in messages.shown[0][2]
     low_volume = view.field("hx_sx_low_volume")
@@ -456,7 +472,7 @@ def test_a_change_made_elsewhere_after_the_window_showed_it_is_shown_not_signed(
 
     qtbot.mouseClick(view.sign_button, LEFT)  # reviewed now: it signs
     assert prompts == ["Finalize workup"]
-    assert gui_service.encounter(encounter_id).status is EncounterStatus.FINALIZED
+    assert _stored(window, gui_service, encounter_id).status is EncounterStatus.FINALIZED
 
 
 def test_a_change_made_while_the_signer_types_the_name_is_refused_and_shown(
@@ -477,7 +493,7 @@ def test_a_change_made_while_the_signer_types_the_name_is_refused_and_shown(
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(get_text))
     qtbot.mouseClick(view.sign_button, LEFT)
 
-    stored = gui_service.encounter(encounter_id)
+    stored = _stored(window, gui_service, encounter_id)
     assert stored.status is EncounterStatus.DRAFT
     assert stored.finalized_by is None
     assert messages.kinds() == ["warning"]
