@@ -209,8 +209,7 @@ def test_edits_wait_while_the_server_is_down_and_are_stored_in_order(
     report = session.flush()
     assert report.stored == ["hx_sx_distress", "visit_main_complaint", "hx_sx_fever", "hx_med_list"]
     assert [conflict.item_id for conflict in report.conflicts] == ["lab_cbc"]
-    assert report.done
-    assert session.offline is None
+    assert (report.done, session.offline) == (True, None)
     encounter = service.encounter(session.encounter_id)
     assert encounter.answers["hx_sx_fever"] == "unknown"
     assert encounter.orders["lab_cbc"] == theirs
