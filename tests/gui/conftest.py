@@ -108,6 +108,8 @@ def window(qtbot: QtBot, gui_service: WorkupService, settings: Settings) -> Main
     main.show()
     qtbot.waitExposed(main)
     main.activateWindow()
+    # Shortcuts reach only the active window; on a busy X server activation takes a moment.
+    qtbot.waitUntil(main.isActiveWindow, timeout=10_000)
     return main
 
 
