@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings, shipped_workflows_dir
 from app.domain.workflow import Workflow
 from app.services import WorkupService

@@ -22,7 +22,7 @@ from app.config import Settings
 from app.domain.encounter import OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.services import WorkupService
-from app.storage import HEAD_REVISION
+from app.storage.revisions import HEAD_REVISION
 from tests.conftest import WORKFLOW_ID, FixedClock
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.domain.workflow import Workflow
@@ -24,7 +24,7 @@ from app.services import (
     UnavailableError,
     WorkupService,
 )
-from app.storage import open_database
+from app.storage.database import open_database
 from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import BACKENDS, PostgresCluster, allow_audit_tampering, raw_engine
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.services import (
     ChangedError,
@@ -19,7 +19,7 @@ from app.services import (
     WorkupService,
 )
 from app.services.session import EditKind, EncounterSession, OrderEntry
-from app.storage import open_database
+from app.storage.database import open_database
 from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import PostgresCluster
 

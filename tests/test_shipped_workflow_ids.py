@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from app.catalog import check_workflow_file, load_workflow_file
+from app.catalog.loader import check_workflow_file, load_workflow_file
 
 WORKFLOW_FILE = Path(__file__).resolve().parents[1] / "workflows" / "retrograde_ejaculation.toml"
 

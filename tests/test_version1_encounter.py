@@ -11,7 +11,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings
 from app.domain.encounter import OrderState, OrderStatus
 from app.services import WorkupService, export_summary_pdf

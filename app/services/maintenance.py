@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from app import storage
 from app.config import (
     Settings,
     backup_counts,
@@ -26,9 +25,14 @@ from app.storage import errors as storage_errors
 from app.storage.urls import hide_secrets as hide_secrets
 from app.storage.urls import shown_url as shown_url
 
+# app.storage.database and app.storage.repository load SQLAlchemy; they are imported inside the
+# functions that open a database, so that `workup export` of a checked SQLite file and the
+# window's start-up before Qt pay for them only when needed (docs/architecture.md).
+
 if TYPE_CHECKING:
-    from app.storage import AuditVerification, Database
     from app.storage.backup import BackupInfo as BackupInfo
+    from app.storage.database import Database
+    from app.storage.repository import AuditVerification
     from app.storage.witness import ChainHead
 
 
@@ -45,8 +49,10 @@ def default_workstation() -> str:
 @contextmanager
 def opened_database(url: str, *, create: bool = True) -> Iterator[Database]:
     """Open a database for a maintenance command and close it afterwards."""
+    from app.storage.database import open_database
+
     try:
-        database = storage.open_database(url, create=create)
+        database = open_database(url, create=create)
     except storage_errors.StorageError as error:
         raise UnavailableError(str(error)) from error
     try:
@@ -73,19 +79,21 @@ def upgrade_database(
     A SQLite file that holds a schema already is backed up into `backups` (reason
     "migration") before anything changes; the upgrade is refused if that backup fails.
     """
+    from app.storage.database import current_revision, refuse_foreign_tables
     from app.storage.migrate import upgrade  # Alembic is loaded only for upgrades
+    from app.storage.revisions import HEAD_REVISION
     from app.storage.roles import regrant_runtime_roles
 
     with opened_database(url) as database:
         try:
-            revision = storage.current_revision(database)
+            revision = current_revision(database)
             if revision is None:
-                storage.refuse_foreign_tables(database)
+                refuse_foreign_tables(database)
             if (
                 backups is not None
                 and database.sqlite_path is not None
                 and revision is not None
-                and revision != storage.HEAD_REVISION
+                and revision != HEAD_REVISION
             ):
                 _backup_sqlite(database.sqlite_path, backups, "migration", (clock or _utc_now)())
             before, after = upgrade(database)
@@ -136,8 +144,9 @@ def backup_database(
     UnavailableError and changes nothing.
     """
     from app.storage import backup
+    from app.storage.database import sqlite_file
 
-    path = storage.sqlite_file(url)
+    path = sqlite_file(url)
     now = (clock or _utc_now)()
     try:
         if path is None:
@@ -194,8 +203,9 @@ def restore_database(
     pg_restore into an empty database only.
     """
     from app.storage import backup
+    from app.storage.database import sqlite_file
 
-    path = storage.sqlite_file(url)
+    path = sqlite_file(url)
     now = (clock or _utc_now)()
     try:
         if path is None:
@@ -240,18 +250,19 @@ class DatabaseReport(NamedTuple):
 
 def check_database(url: str) -> DatabaseReport:
     """Check integrity, schema revision and audit chain of a database without changing it."""
+    from app.storage.database import check_schema, current_revision, integrity_check
+    from app.storage.repository import Repository
+
     with opened_database(url, create=False) as database:
         try:
-            revision = storage.current_revision(database)
-            problems = storage.integrity_check(database)
+            revision = current_revision(database)
+            problems = integrity_check(database)
             try:
-                storage.check_schema(database)
+                check_schema(database)
             except storage_errors.SchemaError as error:
                 problems.append(str(error))
                 return DatabaseReport(database.label, revision, problems, None)
-            audit = storage.Repository(database, _utc_now, "check").verify_audit(
-                witnessed_heads(database)
-            )
+            audit = Repository(database, _utc_now, "check").verify_audit(witnessed_heads(database))
             from app.storage.roles import role_warnings
 
             warnings = tuple(role_warnings(database))
@@ -281,6 +292,7 @@ def copy_database(
     `progress(table, rows copied, rows in table)` is called after each batch.
     """
     from app.storage.copy import copy_database as copy_records
+    from app.storage.repository import Repository
 
     with (
         opened_database(source_url, create=False) as source,
@@ -288,7 +300,7 @@ def copy_database(
     ):
         try:
             copied = copy_records(source, target, progress)
-            audit = storage.Repository(target, _utc_now, "copy").verify_audit()
+            audit = Repository(target, _utc_now, "copy").verify_audit()
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         if not audit.ok:
@@ -315,7 +327,9 @@ def witnessed_heads(database: Database) -> list[ChainHead]:
 
 def database_check_record(url: str) -> Path | None:
     """Where the application notes that it closed a local database file cleanly."""
-    path = storage.sqlite_file(url)
+    from app.storage.database import sqlite_file
+
+    path = sqlite_file(url)
     if path is None:
         return None
     return _check_record(path.expanduser().absolute())

@@ -16,7 +16,8 @@ from app.storage.urls import hide_secrets as hide_secrets
 from app.storage.urls import shown_url as shown_url
 
 if TYPE_CHECKING:
-    from app.catalog import Catalog, ParsedCache
+    from app.catalog.cache import ParsedCache
+    from app.catalog.loader import Catalog
     from app.storage.backup import BackupInfo as BackupInfo
 
 
@@ -56,7 +57,7 @@ def _snapshot_workflow(catalog: Catalog | None, content_hash: str, source_text: 
 
 def workflow_file_warnings(paths: list[Path]) -> list[str]:
     """What a valid workflow file lacks (Russian texts shown in English, unused lists)."""
-    from app.catalog import check_workflow_file
+    from app.catalog.loader import check_workflow_file
 
     return [str(warning) for path in paths for warning in check_workflow_file(path).warnings]
 
@@ -68,7 +69,8 @@ def workflow_file_problems(paths: list[Path], settings: Settings | None = None) 
     application would load (shipped and the clinic's folder): the same id and version as
     another file with different content is refused there, so it is reported here.
     """
-    from app.catalog import WorkflowFileError, load_workflow_file
+    from app.catalog.loader import load_workflow_file
+    from app.catalog.problems import WorkflowFileError
 
     problems: list[str] = []
     loaded: list[tuple[Path, Workflow]] = []

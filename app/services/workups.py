@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import storage
 from app.config import (
     Settings,
     resolve_database_url,
@@ -54,16 +53,21 @@ from app.services.maintenance import (
     witnessed_heads,
 )
 from app.services.workflows import _snapshot_workflow, load_catalog
-from app.storage import UNSET
 from app.storage import errors as storage_errors
+from app.storage.unset import UNSET
 from app.storage.urls import hide_secrets as hide_secrets
 from app.storage.urls import shown_url as shown_url
 
+# app.storage.database and app.storage.repository load SQLAlchemy; they are imported inside the
+# functions that open a database, so that `workup export` of a checked SQLite file and the
+# window's start-up before Qt pay for them only when needed (docs/architecture.md).
+
 if TYPE_CHECKING:
-    from app.catalog import Catalog
-    from app.report import ClinicInfo
-    from app.storage import AuditVerification, Database, Repository
+    from app.catalog.loader import Catalog
+    from app.report.summary_data import ClinicInfo
     from app.storage.backup import BackupInfo as BackupInfo
+    from app.storage.database import Database
+    from app.storage.repository import AuditVerification, Repository
     from app.storage.witness import ChainHead
 
 
@@ -82,12 +86,14 @@ class WorkupService:
         clock: Clock | None = None,
         workstation: str | None = None,
     ) -> None:
+        from app.storage.repository import Repository
+
         self.database = database
         self._catalog = catalog
         self.settings = settings
         self._clock: Clock = clock or _utc_now
         self._workstation = workstation or default_workstation()
-        self._repository: Repository = storage.Repository(database, self._clock, self._workstation)
+        self._repository: Repository = Repository(database, self._clock, self._workstation)
         self._witnessed_at: datetime | None = None
 
     @classmethod
@@ -101,20 +107,27 @@ class WorkupService:
         catalog: Catalog | None = None,
     ) -> WorkupService:
         """Open the configured database (creating a local SQLite schema when new)."""
+        from app.storage.database import (
+            check_schema,
+            current_revision,
+            open_database,
+            refuse_foreign_tables,
+        )
+
         url = resolve_database_url(database_url, settings)
         try:
-            database = storage.open_database(url, check_record=database_check_record(url))
+            database = open_database(url, check_record=database_check_record(url))
         except storage_errors.StorageError as error:
             raise UnavailableError(str(error)) from error
         try:
-            revision = storage.current_revision(database)
+            revision = current_revision(database)
             upgrade_allowed = database.is_sqlite if auto_upgrade is None else auto_upgrade
             if revision is None and upgrade_allowed:
                 from app.storage.migrate import upgrade
 
-                storage.refuse_foreign_tables(database)
+                refuse_foreign_tables(database)
                 upgrade(database)
-            storage.check_schema(database)
+            check_schema(database)
         except storage_errors.StorageError as error:
             database.dispose()
             raise UnavailableError(str(error)) from error
@@ -143,16 +156,19 @@ class WorkupService:
         that another program holds open) and the restored file is opened and checked
         afterwards; when the restore is refused, the database is opened again unchanged.
         """
+        from app.storage.database import open_database
+        from app.storage.repository import Repository
+
         url = self.database.url
         self.database.dispose()
         try:
             return restore_database(url, self.settings, backup_file, force=force, clock=self._clock)
         finally:
             try:
-                self.database = storage.open_database(url, check_record=database_check_record(url))
+                self.database = open_database(url, check_record=database_check_record(url))
             except storage_errors.StorageError as error:
                 raise UnavailableError(str(error)) from error
-            self._repository = storage.Repository(self.database, self._clock, self._workstation)
+            self._repository = Repository(self.database, self._clock, self._workstation)
 
     def today(self) -> date:
         """Today's date by the injected clock, in local time."""
@@ -518,7 +534,8 @@ class WorkupService:
 
     def page_images(self, data: bytes, dpi: int = 300) -> list[bytes]:
         """The pages of a PDF made here as PNG images, for printing exactly those pages."""
-        from app.report import ReportError, render_pages
+        from app.report.errors import ReportError
+        from app.report.raster import render_pages
 
         try:
             return render_pages(data, dpi)
@@ -527,7 +544,8 @@ class WorkupService:
 
     def sheet_pdf(self, workflow_id: str, language: str, paper: str | None = None) -> bytes:
         """A blank printable workup sheet."""
-        from app.report import ReportError, sheet_pdf
+        from app.report.errors import ReportError
+        from app.report.sheet import sheet_pdf
 
         workflow = self.workflow(workflow_id)
         try:
@@ -550,7 +568,7 @@ class WorkupService:
 
 
 def _clinic_info(settings: Settings) -> ClinicInfo:
-    from app.report import ClinicInfo
+    from app.report.summary_data import ClinicInfo
 
     return ClinicInfo(name=settings.clinic_name, address=settings.clinic_address)
 
@@ -571,7 +589,8 @@ def _summary_pdf(
     instructions: bool = True,
 ) -> bytes:
     """The PDF summary of `encounter`, or its patient copy (see `WorkupService.summary_pdf`)."""
-    from app.report import ReportError, summary_pdf
+    from app.report.errors import ReportError
+    from app.report.summary_render import summary_pdf
 
     try:
         return summary_pdf(

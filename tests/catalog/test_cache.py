@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from app.catalog import Catalog, ParsedCache, check_workflow, lines, parse_workflow
+from app.catalog import lines
+from app.catalog.cache import ParsedCache
+from app.catalog.loader import Catalog
+from app.catalog.rules import check_workflow, parse_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "workflows" / "retrograde_ejaculation.toml"

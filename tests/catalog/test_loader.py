@@ -8,17 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import (
-    Catalog,
-    LineIndex,
-    Problem,
-    WorkflowFileError,
-    check_workflow,
-    check_workflow_file,
-    lint_workflow,
-    load_workflow_file,
-    parse_workflow,
-)
+from app.catalog.lines import LineIndex
+from app.catalog.loader import Catalog, check_workflow_file, load_workflow_file
+from app.catalog.problems import Problem, WorkflowFileError
+from app.catalog.rules import check_workflow, lint_workflow, parse_workflow
 from app.domain.workflow import (
     Code,
     CodeStatus,

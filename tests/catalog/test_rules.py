@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import WorkflowFileError, check_workflow_file, load_workflow_file
+from app.catalog.loader import check_workflow_file, load_workflow_file
+from app.catalog.problems import WorkflowFileError
 
 INVALID = Path(__file__).parent / "fixtures" / "invalid"
 
@@ -201,8 +202,8 @@ def test_a_long_chain_of_conditions_is_one_problem_and_a_short_one_is_valid() ->
 def test_nesting_deeper_than_a_workflow_needs_is_one_problem_whoever_parses(
     tmp_path: Path,
 ) -> None:
-    from app.catalog import ParsedCache, check_workflow
-    from app.catalog.rules import parse_toml
+    from app.catalog.cache import ParsedCache
+    from app.catalog.rules import check_workflow, parse_toml
     from app.domain.limits import MAX_NESTING
 
     deep = "a = " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1) + "\n"

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings
 from app.gui.application import apply_look
 from app.gui.i18n import set_language

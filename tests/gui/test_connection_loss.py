@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings
 from app.domain.encounter import OrderStatus
 from app.gui.fields import NumberField, OrderField, TextField, YnuDetailsField, YnuField

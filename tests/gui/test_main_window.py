@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings, load_settings
 from app.domain.encounter import OrderState, OrderStatus
 from app.gui.application import run

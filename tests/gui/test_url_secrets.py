@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings
 from app.gui.dialogs import SettingsDialog
 from app.gui.main_window import MainWindow

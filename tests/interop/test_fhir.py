@@ -21,7 +21,7 @@ from fhir.resources.R4B.questionnaireresponse import (
 from fhir.resources.R4B.resource import Resource
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from app.catalog import load_workflow_file
+from app.catalog.loader import load_workflow_file
 from app.config import shipped_workflows_dir
 from app.domain.encounter import (
     Addendum,

@@ -41,7 +41,7 @@ from fhirclient.models.questionnaireresponse import (
 )
 from fhirclient.models.servicerequest import ServiceRequest as R4ServiceRequest
 
-from app.catalog import load_workflow_file
+from app.catalog.loader import load_workflow_file
 from app.config import shipped_workflows_dir
 from app.domain.encounter import EncounterStatus
 from app.domain.workflow import Workflow

@@ -24,7 +24,7 @@ import sys
 
 from sqlalchemy.orm import configure_mappers
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings
 from app.domain.encounter import OrderState, OrderStatus
 from app.services import WorkupService, load_catalog

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings
 from app.services import WorkupService
 from tests.conftest import WORKFLOW_ID

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 import app.storage.database as storage_database
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.cli import run
 from app.config import Settings
 from app.services import UnavailableError, WorkupService

@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.catalog import Catalog, WorkflowFileError, parse_workflow
+from app.catalog.loader import Catalog
+from app.catalog.problems import WorkflowFileError
+from app.catalog.rules import parse_workflow
 from app.config import Settings, shipped_workflows_dir
 from app.services import InvalidInputError, WorkupService
 from tests.conftest import WORKFLOW_ID

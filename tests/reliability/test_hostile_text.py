@@ -23,7 +23,9 @@ from app.domain.encounter import (
 )
 from app.domain.values import AnswerValue, YnuDetails
 from app.domain.workflow import ItemKind, Workflow
-from app.report import ClinicInfo, sheet_pdf, summary_pdf
+from app.report.sheet import sheet_pdf
+from app.report.summary_data import ClinicInfo
+from app.report.summary_render import summary_pdf
 
 WHEN = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 SAMPLES = (

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.cli import run
 from tests.conftest import WORKFLOW_ID
 from tests.reliability.helpers import ROOT, assert_one_line_error, child_env, make_database

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings, setup_logging
 from app.services import WorkupService
 from tests.conftest import FixedClock

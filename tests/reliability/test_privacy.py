@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import app.report
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.cli import run
 from app.config import Settings, data_dir, default_database_path, log_path, setup_logging
 from app.domain.encounter import OrderState, OrderStatus

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.report import ReportError, ReportWriteError, write_pdf_atomically
+from app.report.errors import ReportError, ReportWriteError
+from app.report.files import write_pdf_atomically
 
 
 def test_writes_the_whole_file(tmp_path: Path) -> None:

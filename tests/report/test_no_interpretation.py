@@ -8,8 +8,10 @@ import pytest
 
 from app.domain.encounter import EncounterStatus
 from app.domain.workflow import Workflow
-from app.report import ClinicInfo, sheet_pdf, summary_pdf
+from app.report.sheet import sheet_pdf
 from app.report.strings import STRINGS
+from app.report.summary_data import ClinicInfo
+from app.report.summary_render import summary_pdf
 from tests.report.builders import GENERATED, make_encounter
 from tests.report.conftest import pdf_pages
 

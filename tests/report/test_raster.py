@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from app.report import ReportError, raster, render_pages
+from app.report import raster
+from app.report.errors import ReportError
+from app.report.raster import render_pages
 
 
 def test_every_page_becomes_an_image() -> None:

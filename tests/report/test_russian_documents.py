@@ -11,7 +11,8 @@ from pypdf import PdfReader
 
 from app.domain.encounter import OrderState, OrderStatus
 from app.domain.workflow import Workflow
-from app.report import ClinicInfo, sheet_pdf
+from app.report.sheet import sheet_pdf
+from app.report.summary_data import ClinicInfo
 from app.services import WorkupService
 
 CLINIC = ClinicInfo("Городская клиника", "ул. Ленина, 1")

@@ -11,8 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from app.domain.workflow import Workflow
-from app.report import ClinicInfo, build_sheet_data, render_sheet, sheet_pdf
-from app.report.sheet import SheetKind, qr_payload
+from app.report.sheet import SheetKind, build_sheet_data, qr_payload, render_sheet, sheet_pdf
+from app.report.summary_data import ClinicInfo
 from tests.report.conftest import flat, pdf_pages
 
 CLINIC = ClinicInfo("City Urology Clinic", "1 Main Street")
@@ -134,7 +134,7 @@ def test_hostile_labels_render(small_workflow: Workflow) -> None:
 
 def _shipped_workflow() -> Workflow | None:
     try:
-        from app.catalog import load_workflow_file
+        from app.catalog.loader import load_workflow_file
     except ImportError:
         return None
     path = Path(__file__).resolve().parents[2] / "workflows" / "retrograde_ejaculation.toml"

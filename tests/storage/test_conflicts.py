@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.domain.encounter import OrderState, OrderStatus
 from app.services import ConflictError, WorkupService
-from app.storage import open_database
+from app.storage.database import open_database
 from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import BACKENDS
 from tests.storage.conflict_worker import ANSWER, ORDER, order_json

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, create_engine, select, text
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.cli import run
 from app.config import Settings
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.services import LockedError, WorkupService
-from app.storage import open_database
 from app.storage.copy import AUDIT_HEAD, COPIED_TABLES, copy_database
+from app.storage.database import open_database
 from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import BACKENDS
 

@@ -11,20 +11,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from app.storage import (
-    HEAD_REVISION,
-    DatabaseCorruptError,
-    DatabaseUnavailableError,
-    SchemaError,
+from app.storage import database as database_module
+from app.storage.database import (
+    REVISIONS,
     check_schema,
     current_revision,
     integrity_check,
     open_database,
 )
-from app.storage import database as database_module
-from app.storage.database import REVISIONS
+from app.storage.errors import DatabaseCorruptError, DatabaseUnavailableError, SchemaError
 from app.storage.migrate import script_revisions, upgrade
 from app.storage.models import Base
+from app.storage.revisions import HEAD_REVISION
 
 
 def _migrated(path: Path) -> None:

@@ -18,7 +18,7 @@ from psycopg import sql
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.cli import run
 from app.config import Settings
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus

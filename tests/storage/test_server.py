@@ -13,11 +13,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from app.catalog import Catalog
+from app.catalog.loader import Catalog
 from app.cli import run
 from app.config import Settings
 from app.services import UnavailableError, WorkupService
-from app.storage import Database, current_revision, open_database
+from app.storage.database import Database, current_revision, open_database
 from app.storage.migrate import downgrade, script_revisions, upgrade
 from app.storage.models import Base
 from tests.conftest import WORKFLOW_ID, FixedClock

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import Catalog, parse_workflow
+from app.catalog.loader import Catalog
+from app.catalog.rules import parse_workflow
 from app.config import Settings
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.domain.workflow import Workflow
 from app.services import WorkupService
-from app.storage import NotFoundError, StorageError, sqlite_file
+from app.storage.database import sqlite_file
+from app.storage.errors import NotFoundError, StorageError
 from app.storage.filecheck import plain_sqlite_path
 from app.storage.sqlite_read import DirectReadError, read_encounter
 from tests.conftest import WORKFLOW_ID, FixedClock
