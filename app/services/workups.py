@@ -385,9 +385,12 @@ class WorkupService:
         return self._repository.count_encounters(search)
 
     @_translated
-    def encounter_ids_since(self, since: datetime | None) -> list[int]:
-        """Encounters changed since `since` (all when None)."""
-        return self._repository.encounter_ids_since(since)
+    def encounter_ids_since(
+        self, since: datetime | None, *, signed_only: bool = False
+    ) -> list[int]:
+        """Encounters changed since `since` (all when None), oldest first; with `signed_only`
+        those signed as they stand (status not editable)."""
+        return self._repository.encounter_ids_since(since, signed_only=signed_only)
 
     # -- audit ------------------------------------------------------------------------
 
