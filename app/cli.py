@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from app import __version__, services
+from app.domain.labels import STATUS_LABELS
+from app.domain.vocabulary import Language, Paper
 from app.startup import resume_collector
 
 EXIT_OK = 0
@@ -188,8 +190,14 @@ def _accept_global_options(parser: argparse.ArgumentParser) -> None:
 
 def _pdf_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="F.pdf")
-    parser.add_argument("--lang", choices=("en", "ru"), help="language (default: the setting)")
-    parser.add_argument("--paper", choices=("A4", "Letter"), help="paper size (default: A4)")
+    parser.add_argument(
+        "--lang",
+        choices=[str(language) for language in Language],
+        help="language (default: the setting)",
+    )
+    parser.add_argument(
+        "--paper", choices=[str(paper) for paper in Paper], help="paper size (default: A4)"
+    )
 
 
 class _Context:
@@ -373,7 +381,7 @@ def _cmd_encounters(context: _Context) -> int:
                 str(summary.id),
                 summary.patient_name,
                 summary.workflow_id,
-                summary.status.value,
+                STATUS_LABELS[summary.status].en,
                 updated,
             )
             print("\t".join(_plain(field) for field in fields), file=context.out)

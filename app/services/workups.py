@@ -32,6 +32,7 @@ from app.domain.rules import (
 )
 from app.domain.validation import validate_answer
 from app.domain.values import AnswerValue, to_json
+from app.domain.vocabulary import Paper
 from app.domain.workflow import Item, Section, Workflow
 from app.services.errors import (
     LANGUAGES,
@@ -559,7 +560,7 @@ def _clinic_info(settings: Settings) -> ClinicInfo:
 
 
 def _paper_size(settings: Settings, paper: str | None) -> str:
-    return paper or settings.paper_size or "A4"
+    return paper or settings.paper_size or Paper.A4
 
 
 def _summary_pdf(
