@@ -545,7 +545,11 @@ def summary_pdf(
     patient_copy: bool = False,
     fonts_dir: Path | None = None,
 ) -> bytes:
-    """Build the summary data of `encounter` (or of its patient copy) and render it."""
+    """Build the summary data of `encounter` (or of its patient copy) and render it.
+
+    This is how a summary is made from outside app.report (the services call it in one
+    place); `build_summary_data` and `render_summary` are its parts, internal to the package
+    (tests/report/test_entry_points.py checks both)."""
     data = build_summary_data(
         workflow, encounter, clinic, language, generated_at, patient_copy=patient_copy
     )

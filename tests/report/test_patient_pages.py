@@ -11,8 +11,8 @@ import pytest
 from app.domain.encounter import Encounter, EncounterStatus, OrderState, OrderStatus, Patient
 from app.domain.values import AnswerValue, YnuDetails
 from app.domain.workflow import Workflow
-from app.report import ClinicInfo, build_summary_data, summary_pdf
-from app.report.summary_data import InstructionPage, SummaryData
+from app.report import ClinicInfo, summary_pdf
+from app.report.summary_data import InstructionPage, SummaryData, build_summary_data
 from tests.report.conftest import flat, pdf_pages
 
 GENERATED = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

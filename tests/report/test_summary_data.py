@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.domain.workflow import Workflow
-from app.report import ClinicInfo, SummaryData, build_summary_data
+from app.report import ClinicInfo
+from app.report.summary_data import SummaryData, build_summary_data
 from tests.report.builders import ANSWERS, GENERATED, ORDERS, make_encounter
 
 CLINIC = ClinicInfo("City Urology Clinic", "1 Main Street")

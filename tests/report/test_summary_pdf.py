@@ -11,7 +11,8 @@ from pypdf import PdfReader
 
 from app.domain.encounter import EncounterStatus, Patient
 from app.domain.workflow import Workflow
-from app.report import ClinicInfo, ReportError, render_summary, summary_pdf
+from app.report import ClinicInfo, ReportError, summary_pdf
+from app.report.summary_render import render_summary
 from tests.report.builders import ANSWERS, GENERATED, ORDERS, PATIENT, make_encounter
 from tests.report.conftest import flat, pdf_pages
 
@@ -132,7 +133,7 @@ def test_instruction_pages_carry_patient_and_date(draft_pages: list[str]) -> Non
 
 def test_instructions_can_be_left_out(small_workflow: Workflow) -> None:
     encounter = make_encounter(small_workflow)
-    from app.report import build_summary_data
+    from app.report.summary_data import build_summary_data
 
     data = build_summary_data(small_workflow, encounter, CLINIC, "en", GENERATED)
     pages = pdf_pages(render_summary(data, include_instructions=False))
