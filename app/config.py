@@ -32,8 +32,8 @@ class Settings:
     clinic_name: str = ""
     clinic_address: str = ""
     default_clinician: str = ""
-    language: str = "en"
-    paper_size: str = "A4"
+    language: str = Language.EN.value
+    paper_size: str = Paper.A4.value
     database_url: str = ""
     workflows_dir: str = ""
     workstation: str = ""

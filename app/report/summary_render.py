@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from app.domain.encounter import Encounter
+from app.domain.vocabulary import Paper
 from app.domain.workflow import Workflow
 from app.report.fonts import Fonts, ensure_fonts
 from app.report.layout import (
@@ -512,7 +513,7 @@ def _lead_in_bold(lines: Sequence[str], lead: str, bold: str, face: str) -> list
 
 def render_summary(
     data: SummaryData,
-    paper: str = "A4",
+    paper: str = Paper.A4,
     include_instructions: bool = True,
     *,
     fonts_dir: Path | None = None,
@@ -539,7 +540,7 @@ def summary_pdf(
     clinic: ClinicInfo,
     language: str,
     generated_at: datetime,
-    paper: str = "A4",
+    paper: str = Paper.A4,
     include_instructions: bool = True,
     *,
     patient_copy: bool = False,
