@@ -216,3 +216,29 @@ def test_signed_only_goes_with_all(tmp_path: Path) -> None:
     code = run(["export", "1", "--signed-only", "--out", str(tmp_path / "x.pdf")], out, err)
     assert code == 2
     assert "--signed-only goes with --all" in err.getvalue()
+
+
+def test_an_interrupted_batch_run_leaves_only_complete_files_and_can_go_on(
+    url: str, encounter_ids: list[int], tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+
+    def stop(_item: BatchItem) -> None:
+        raise KeyboardInterrupt
+
+    service = WorkupService.open(Settings(clinic_name="Test clinic"), url)
+    try:
+        batch = SummaryBatch(service, folder)
+        batch.select(None)
+        with pytest.raises(KeyboardInterrupt):
+            batch.run(jobs=2, report=stop)
+        names = _complete_pdfs(folder)
+        assert 1 <= len(names) < len(encounter_ids)
+        assert not [path for path in folder.iterdir() if path.name.startswith(".")]
+        assert len(batch.done) == 1
+        while batch.step() is not None:
+            pass
+        assert _complete_pdfs(folder) == sorted(batch_pdf_name(i) for i in encounter_ids)
+    finally:
+        service.close()
