@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from app import __version__, services
+from app.domain.labels import STATUS_LABELS
+from app.domain.vocabulary import Language, Paper
 from app.startup import resume_collector
 
 EXIT_OK = 0
@@ -97,6 +99,11 @@ def _export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="export every encounter into --out")
     parser.add_argument("--since", type=_day, metavar="DATE", help="with --all: changed since")
     parser.add_argument(
+        "--signed-only",
+        action="store_true",
+        help="with --all: only encounters signed as they stand (no draft, no open addendum)",
+    )
+    parser.add_argument(
         "--jobs",
         type=_positive_int,
         metavar="N",
@@ -183,8 +190,14 @@ def _accept_global_options(parser: argparse.ArgumentParser) -> None:
 
 def _pdf_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="F.pdf")
-    parser.add_argument("--lang", choices=("en", "ru"), help="language (default: the setting)")
-    parser.add_argument("--paper", choices=("A4", "Letter"), help="paper size (default: A4)")
+    parser.add_argument(
+        "--lang",
+        choices=[str(language) for language in Language],
+        help="language (default: the setting)",
+    )
+    parser.add_argument(
+        "--paper", choices=[str(paper) for paper in Paper], help="paper size (default: A4)"
+    )
 
 
 class _Context:
@@ -264,6 +277,8 @@ def _cmd_export(context: _Context) -> int:
         raise CommandError("workup export: --since goes with --all", EXIT_USAGE)
     if args.jobs and not args.all:
         raise CommandError("workup export: --jobs goes with --all", EXIT_USAGE)
+    if args.signed_only and not args.all:
+        raise CommandError("workup export: --signed-only goes with --all", EXIT_USAGE)
     if args.patient_copy and args.all:
         raise CommandError("workup export: --patient-copy goes with one ENCOUNTER_ID", EXIT_USAGE)
     if args.patient_copy and args.no_instructions:
@@ -294,7 +309,8 @@ def _cmd_export(context: _Context) -> int:
     if not folder.is_dir():
         raise CommandError(f"workup export: {folder} is not an existing folder")
     since = services.batch_since(args.since) if args.since else None
-    ids = service.encounter_ids_since(since)
+    batch = services.SummaryBatch(service, folder, args.lang, args.paper)
+    ids = batch.select(since, args.signed_only)
     progress = _Progress(len(ids), context.err)
     failed: list[services.BatchItem] = []
 
@@ -305,19 +321,12 @@ def _cmd_export(context: _Context) -> int:
         progress.advance()
 
     try:
-        services.export_summaries(
-            service,
-            ids,
-            folder,
-            args.lang,
-            args.paper,
-            jobs=args.jobs or services.batch_jobs(),
-            done=done,
-        )
+        batch.run(jobs=args.jobs or services.batch_jobs(), report=done)
     finally:
         progress.finish()
     written = len(ids) - len(failed)
-    print(f"{written} summaries written to {folder}", file=context.out)
+    left_out = f" ({batch.left_out} unsigned left out)" if batch.left_out else ""
+    print(f"{written} summaries written to {folder}{left_out}", file=context.out)
     if failed:
         raise CommandError(f"workup export: {len(failed)} of {len(ids)} summaries failed")
     return EXIT_OK
@@ -372,7 +381,7 @@ def _cmd_encounters(context: _Context) -> int:
                 str(summary.id),
                 summary.patient_name,
                 summary.workflow_id,
-                summary.status.value,
+                STATUS_LABELS[summary.status].en,
                 updated,
             )
             print("\t".join(_plain(field) for field in fields), file=context.out)

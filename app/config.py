@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.limits import MAX_NESTING, nesting_depth
+from app.domain.vocabulary import LANGUAGES, Language, Paper
+from app.domain.vocabulary import PAPER_SIZES as PAPER_SIZES
 from app.fileio import make_private_dirs, package_dir
 
 APP_NAME = "ejaculatory-disorder-workup"
@@ -16,7 +18,6 @@ ENV_DATA_DIR = "WORKUP_DATA_DIR"
 ENV_CONFIG_DIR = "WORKUP_CONFIG_DIR"
 ENV_DATABASE_URL = "WORKUP_DATABASE_URL"
 ENV_WORKFLOWS_DIR = "WORKUP_WORKFLOWS_DIR"
-PAPER_SIZES = ("A4", "Letter")
 _SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,8 +32,8 @@ class Settings:
     clinic_name: str = ""
     clinic_address: str = ""
     default_clinician: str = ""
-    language: str = "en"
-    paper_size: str = "A4"
+    language: str = Language.EN.value
+    paper_size: str = Paper.A4.value
     database_url: str = ""
     workflows_dir: str = ""
     workstation: str = ""
@@ -122,10 +123,10 @@ def load_settings(path: Path | None = None) -> Settings:
     known = {field.name for field in fields(Settings)}
     values = {key: str(value) for key, value in raw.items() if key in known}
     settings = replace(Settings(), **values)
-    if settings.language not in ("en", "ru"):
-        settings = replace(settings, language="en")
+    if settings.language not in LANGUAGES:
+        settings = replace(settings, language=Language.EN.value)
     if settings.paper_size not in PAPER_SIZES:
-        settings = replace(settings, paper_size="A4")
+        settings = replace(settings, paper_size=Paper.A4.value)
     return settings
 
 

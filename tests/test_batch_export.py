@@ -12,7 +12,8 @@ import pytest
 
 from app.cli import run
 from app.config import Settings
-from app.services import BatchItem, WorkupService, batch_pdf_name, export_summaries
+from app.domain.encounter import EncounterStatus
+from app.services import BatchItem, SummaryBatch, WorkupService, batch_pdf_name, export_summaries
 from tests.conftest import WORKFLOW_ID
 
 # The generation time in the footer, however it is written (it may move on a minute between
@@ -134,3 +135,110 @@ def test_jobs_goes_with_all(tmp_path: Path) -> None:
     code = run(["export", "1", "--jobs", "2", "--out", str(tmp_path / "x.pdf")], out, err)
     assert code == 2
     assert "--jobs goes with --all" in err.getvalue()
+
+
+def _sign_and_amend(url: str, ids: list[int], monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """One encounter signed, one signed and then signed again after an addendum (amended),
+    one with an addendum still open; the rest stay drafts."""
+    monkeypatch.setattr(WorkupService, "missing_required", lambda _self, _encounter: [])
+    service = WorkupService.open(Settings(clinic_name="Test clinic"), url)
+    try:
+        signed, amended, addendum = ids[0], ids[1], ids[2]
+        for encounter_id in (signed, amended, addendum):
+            service.finalize(encounter_id, "Dr. House")
+        service.amend(amended, "chart number corrected", "Dr. House")
+        service.finalize(amended, "Dr. House")
+        service.amend(addendum, "result arrived", "Dr. House")
+        assert service.encounter(signed).status is EncounterStatus.FINALIZED
+        assert service.encounter(amended).status is EncounterStatus.AMENDED
+        assert service.encounter(addendum).status is EncounterStatus.AMENDING
+        return {"signed": signed, "amended": amended, "addendum": addendum}
+    finally:
+        service.close()
+
+
+def test_signed_only_takes_signed_and_amended_encounters_not_open_addenda(
+    url: str, encounter_ids: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chosen = _sign_and_amend(url, encounter_ids, monkeypatch)
+    service = WorkupService.open(Settings(clinic_name="Test clinic"), url)
+    try:
+        batch = SummaryBatch(service, tmp_path)
+        assert sorted(batch.select(None, signed_only=True)) == sorted(
+            [chosen["signed"], chosen["amended"]]
+        )
+        assert batch.left_out == len(encounter_ids) - 2
+        assert sorted(batch.select(None)) == encounter_ids
+        assert batch.left_out == 0
+    finally:
+        service.close()
+
+    folder = tmp_path / "cli"
+    folder.mkdir()
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["--database-url", url, "export", "--all", "--signed-only", "--out", str(folder)]
+    code = run(argv, out, err)
+    assert code == 0, err.getvalue()
+    assert _complete_pdfs(folder) == sorted(
+        batch_pdf_name(chosen[kind]) for kind in ("signed", "amended")
+    )
+    left_out = len(encounter_ids) - 2
+    assert (
+        out.getvalue().strip() == f"2 summaries written to {folder} ({left_out} unsigned left out)"
+    )
+
+
+def test_step_by_step_writes_what_the_worker_processes_write(
+    url: str, encounter_ids: list[int], tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    service = WorkupService.open(Settings(clinic_name="Test clinic"), url)
+    try:
+        batch = SummaryBatch(service, folder)
+        batch.select(None)
+        first = batch.step()
+        assert first is not None
+        assert first.error is None
+        assert _complete_pdfs(folder) == [batch_pdf_name(encounter_ids[0])]
+        batch.run(jobs=2)
+        assert batch.finished
+        assert batch.step() is None
+        assert [item.encounter_id for item in batch.done][:1] == encounter_ids[:1]
+        assert sorted(item.encounter_id for item in batch.done) == sorted(encounter_ids)
+        assert _complete_pdfs(folder) == sorted(batch_pdf_name(i) for i in encounter_ids)
+    finally:
+        service.close()
+
+
+def test_signed_only_goes_with_all(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["export", "1", "--signed-only", "--out", str(tmp_path / "x.pdf")], out, err)
+    assert code == 2
+    assert "--signed-only goes with --all" in err.getvalue()
+
+
+def test_an_interrupted_batch_run_leaves_only_complete_files_and_can_go_on(
+    url: str, encounter_ids: list[int], tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+
+    def stop(_item: BatchItem) -> None:
+        raise KeyboardInterrupt
+
+    service = WorkupService.open(Settings(clinic_name="Test clinic"), url)
+    try:
+        batch = SummaryBatch(service, folder)
+        batch.select(None)
+        with pytest.raises(KeyboardInterrupt):
+            batch.run(jobs=2, report=stop)
+        names = _complete_pdfs(folder)
+        assert 1 <= len(names) < len(encounter_ids)
+        assert not [path for path in folder.iterdir() if path.name.startswith(".")]
+        assert len(batch.done) == 1
+        while batch.step() is not None:
+            pass
+        assert _complete_pdfs(folder) == sorted(batch_pdf_name(i) for i in encounter_ids)
+    finally:
+        service.close()

@@ -131,7 +131,7 @@ def test_encounters_list_export_import_and_audit(
     code, out, _ = _run("--database-url", db, "encounters", "list", "--search", "iva")
     assert code == 0
     fields = out.strip().split("\t")
-    assert fields[:4] == [str(encounter_id), "Ivanov, Ivan", WORKFLOW_ID, "draft"]
+    assert fields[:4] == [str(encounter_id), "Ivanov, Ivan", WORKFLOW_ID, "Draft"]
     document = tmp_path / "encounter.json"
     code, _, err = _run(
         "--database-url", db, "encounters", "export", str(encounter_id), "--out", str(document)

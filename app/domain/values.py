@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from app.domain.workflow import YNU_VALUES, Item, ItemKind
+from app.domain.workflow import ANSWER_LABELS, Item, ItemKind
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,7 @@ def to_json(item: Item, value: AnswerValue) -> Any:
 
 def display_value(item: Item, value: AnswerValue, language: str) -> str:
     """The recorded value as text, exactly as chosen (option labels, unit), no judgement."""
-    yes_no = {"en": ("Yes", "No", "Unknown"), "ru": ("Да", "Нет", "Неизвестно")}
-    words = dict(zip(YNU_VALUES, yes_no.get(language, yes_no["en"]), strict=True))
+    words = {value: label.get(language) for value, label in ANSWER_LABELS.items()}
     if isinstance(value, bool):
         return words["yes"] if value else words["no"]
     if isinstance(value, YnuDetails):

@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import NamedTuple
 
-LANGUAGES: tuple[str, ...] = ("en", "ru")
+from app.domain.vocabulary import LANGUAGES as LANGUAGES
+
 SCHEMA_VERSION = 1
 
 
@@ -66,6 +68,16 @@ class LocalizedText(NamedTuple):
     def has(self, language: str) -> bool:
         """Whether the text exists in `language` itself (without falling back)."""
         return bool(self.en if language == "en" else self.ru)
+
+
+ANSWER_LABELS: MappingProxyType[str, LocalizedText] = MappingProxyType(
+    {
+        "yes": LocalizedText("Yes", "Да"),
+        "no": LocalizedText("No", "Нет"),
+        "unknown": LocalizedText("Unknown", "Неизвестно"),
+    }
+)
+"""A Yes/No/Unknown answer (each of `YNU_VALUES`) as it is shown and printed."""
 
 
 class Option(NamedTuple):

@@ -24,23 +24,22 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import Settings
-from app.domain.encounter import EncounterStatus
 from app.gui.dialogs import add_hint_and_buttons
 from app.gui.errors import show_service_error
 from app.gui.i18n import current_language, display_date
-from app.services import ServiceError, WorkupService, batch_pdf_name, batch_since
+from app.services import ServiceError, SummaryBatch, WorkupService, batch_since
 
 log = logging.getLogger("app.gui")
 DEFAULT_DAYS = 30
 
 
 class BatchExport(QObject):
-    """Writes the summary PDF of each workup in `encounter_ids` into `folder`.
+    """Shows the progress of a `SummaryBatch` (the service's batch export) and drives it.
 
-    One PDF is made per event-loop turn, so the window keeps answering; Stop ends the run
-    after the file being written, and the files already written are kept. When it ends, a
-    message says how many were written; `done` is emitted afterwards. `file_written` gives
-    the path of each file as soon as it is complete.
+    One PDF is made per event-loop turn (`SummaryBatch.step`), so the window keeps
+    answering; Stop ends the run after the file being written, and the files already
+    written are kept. When it ends, a message says how many were written; `done` is emitted
+    afterwards. `file_written` gives the path of each file as soon as it is complete.
     """
 
     file_written = Signal(str)
@@ -48,23 +47,15 @@ class BatchExport(QObject):
 
     def __init__(
         self,
-        service: WorkupService,
-        encounter_ids: list[int],
-        folder: Path,
-        signed_only: bool,
-        paper: str,
+        batch: SummaryBatch,
         parent: QWidget,
     ) -> None:
         super().__init__(parent)
-        self._service = service
-        self._ids = list(encounter_ids)
-        self.folder = folder
-        self._signed_only = signed_only
-        self._paper = paper
+        self.batch = batch
+        self.folder = batch.folder
         self._parent = parent
-        self._next = 0
         self.written: list[Path] = []
-        self.skipped = 0
+        self.skipped = batch.left_out
         self.stopped = False
         self.error = ""
         self.ended = False
@@ -75,7 +66,7 @@ class BatchExport(QObject):
         self.progress.setMinimumWidth(440)
         self.progress.setAutoClose(False)
         self.progress.setAutoReset(False)
-        self.progress.setRange(0, len(self._ids))
+        self.progress.setRange(0, batch.total)
         self.progress.setCancelButtonText(self.tr("Stop"))
         self.progress.canceled.connect(self._on_progress_canceled)
         self._timer = QTimer(self)
@@ -86,7 +77,7 @@ class BatchExport(QObject):
     @property
     def total(self) -> int:
         """How many workups the run goes through."""
-        return len(self._ids)
+        return self.batch.total
 
     def start(self) -> None:
         """Show the progress dialog and begin with the first workup."""
@@ -102,24 +93,11 @@ class BatchExport(QObject):
         self.progress.setLabelText(
             self.tr("Writing summary PDFs to %1\n%2 of %3 workups done, %4 written.")
             .replace("%1", str(self.folder))
-            .replace("%2", str(self._next))
+            .replace("%2", str(len(self.batch.done)))
             .replace("%3", str(self.total))
             .replace("%4", str(len(self.written)))
         )
-        self.progress.setValue(self._next)
-
-    def _step(self) -> None:
-        encounter_id = self._ids[self._next]
-        if self._signed_only:
-            status = self._service.encounter(encounter_id).status
-            if status is not EncounterStatus.FINALIZED:
-                self.skipped += 1
-                return
-        data = self._service.summary_pdf(encounter_id, paper=self._paper)
-        path = self.folder / batch_pdf_name(encounter_id)
-        self._service.write_pdf(path, data)
-        self.written.append(path)
-        self.file_written.emit(str(path))
+        self.progress.setValue(len(self.batch.done))
 
     @Slot()
     def _on_timer_timeout(self) -> None:
@@ -127,16 +105,16 @@ class BatchExport(QObject):
             return
         if self.progress.wasCanceled():
             self.stop()
-        if self.stopped or self._next >= self.total:
+        item = None if self.stopped else self.batch.step()
+        if item is None:
             self._finish()
             return
-        try:
-            self._step()
-        except ServiceError as error:
-            self.error = str(error)
+        if item.error is not None:
+            self.error = item.error
             self._finish()
             return
-        self._next += 1
+        self.written.append(item.path)
+        self.file_written.emit(str(item.path))
         self._show_progress()
         self._timer.start()
 
@@ -177,7 +155,7 @@ class BatchExport(QObject):
                         "Stopped after %1 of %2 workups. %3 summaries were written to %4 "
                         "and are kept."
                     )
-                    .replace("%1", str(self._next))
+                    .replace("%1", str(len(self.batch.done)))
                     .replace("%2", str(total))
                     .replace("%3", str(written))
                     .replace("%4", folder)
@@ -275,12 +253,14 @@ class BatchExportDialog(QDialog):
                 self, title, self.tr("%1 is not an existing folder.").replace("%1", str(folder))
             )
             return
+        batch = SummaryBatch(self._service, folder, paper=self._settings.paper_size)
+        since = batch_since(self.since())
         try:
-            ids = self._service.encounter_ids_since(batch_since(self.since()))
+            batch.select(since, self.signed_only_check.isChecked())
         except ServiceError as error:
             show_service_error(self, title, error)
             return
-        if not ids:
+        if not batch.total and not batch.left_out:
             QMessageBox.information(
                 self,
                 title,
@@ -290,14 +270,7 @@ class BatchExportDialog(QDialog):
             )
             return
         parent = self.parentWidget() or self
-        run = BatchExport(
-            self._service,
-            ids,
-            folder,
-            self.signed_only_check.isChecked(),
-            self._settings.paper_size,
-            parent,
-        )
+        run = BatchExport(batch, parent)
         self.run = run
         super().accept()
         self.export_started.emit(run)

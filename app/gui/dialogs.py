@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.config import PAPER_SIZES, Settings, backup_counts
 from app.domain.encounter import Encounter, Patient
+from app.domain.vocabulary import Paper
 from app.domain.workflow import Item, Section
 from app.gui.i18n import LANGUAGE_NAMES
 from app.gui.messages import error_message
@@ -46,9 +47,9 @@ SEARCH_DELAY_MS = 250
 
 def paper_name(paper: str) -> str:
     """A paper size as the interface names it."""
-    names = {
-        "A4": "A4",
-        "Letter": QCoreApplication.translate("paper", "Letter (US)"),
+    names: dict[str, str] = {
+        Paper.A4: "A4",
+        Paper.LETTER: QCoreApplication.translate("paper", "Letter (US)"),
     }
     return names.get(paper, paper)
 
@@ -56,7 +57,7 @@ def paper_name(paper: str) -> str:
 def fill_paper_sizes(combo: QComboBox, chosen: str) -> None:
     """The paper sizes, `chosen` selected."""
     for paper in PAPER_SIZES:
-        combo.addItem(paper_name(paper), paper)
+        combo.addItem(paper_name(paper), paper.value)
     combo.setCurrentIndex(max(combo.findData(chosen), 0))
 
 

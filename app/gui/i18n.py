@@ -9,16 +9,17 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from app.config import resources_dir
+from app.domain.vocabulary import Language
 
 log = logging.getLogger("app.gui")
 
-LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
-_LOCALES = {
-    "en": (QLocale.Language.English, QLocale.Country.UnitedKingdom),
-    "ru": (QLocale.Language.Russian, QLocale.Country.Russia),
+LANGUAGE_NAMES: dict[str, str] = {Language.EN: "English", Language.RU: "Русский"}
+_LOCALES: dict[str, tuple[QLocale.Language, QLocale.Country]] = {
+    Language.EN: (QLocale.Language.English, QLocale.Country.UnitedKingdom),
+    Language.RU: (QLocale.Language.Russian, QLocale.Country.Russia),
 }
 _installed: list[QTranslator] = []
-_current = ["en"]
+_current: list[str] = [Language.EN.value]
 
 
 def translations_dir() -> Path:
@@ -42,12 +43,12 @@ def set_language(language: str) -> list[str]:
     Qt sends every widget a LanguageChange event when translators change; windows that
     hold translated text rebuild it then.
     """
-    language = language if language in LANGUAGE_NAMES else "en"
+    language = Language.of(language).value
     missing: list[str] = []
     for translator in _installed:
         QCoreApplication.removeTranslator(translator)
     _installed.clear()
-    if language != "en":
+    if language != Language.EN:
         for folder, name in (
             (qt_translations_dir(), f"qtbase_{language}.qm"),
             (translations_dir(), f"workup_{language}.qm"),

@@ -10,6 +10,7 @@ from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractListModel,
     QAbstractTableModel,
     QCoreApplication,
@@ -20,6 +21,7 @@ from PySide6.QtCore import (
 )
 
 from app.domain.encounter import EncounterStatus, EncounterSummary, Patient, SectionCompletion
+from app.domain.labels import STATUS_LABELS
 from app.domain.workflow import Item, Section
 from app.gui.i18n import display_date, display_time
 from app.services import ServiceError, WorkupService
@@ -49,15 +51,19 @@ _ENCOUNTER_ROLES = frozenset(
 )
 
 
+# The English of app.domain.labels.STATUS_LABELS, marked here for lupdate (a test checks
+# that these are the domain's words and that the .ts file's Russian is the domain's).
+STATUS_SOURCES = (
+    QT_TRANSLATE_NOOP("status", "Draft"),
+    QT_TRANSLATE_NOOP("status", "Finalized"),
+    QT_TRANSLATE_NOOP("status", "Addendum open"),
+    QT_TRANSLATE_NOOP("status", "Finalized, amended"),
+)
+
+
 def status_text(status: EncounterStatus) -> str:
-    """The encounter status in the interface language."""
-    words = {
-        EncounterStatus.DRAFT: QCoreApplication.translate("status", "Draft"),
-        EncounterStatus.FINALIZED: QCoreApplication.translate("status", "Finalized"),
-        EncounterStatus.AMENDING: QCoreApplication.translate("status", "Addendum open"),
-        EncounterStatus.AMENDED: QCoreApplication.translate("status", "Finalized, amended"),
-    }
-    return words[status]
+    """The encounter status in the interface language (the domain's words, translated)."""
+    return QCoreApplication.translate("status", STATUS_LABELS[status].en)
 
 
 def local_time(moment: datetime) -> str:

@@ -6,7 +6,12 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter
 
-PAGE_SIZES = {"A4": QPageSize.PageSizeId.A4, "Letter": QPageSize.PageSizeId.Letter}
+from app.domain.vocabulary import Paper
+
+PAGE_SIZES: dict[str, QPageSize.PageSizeId] = {
+    Paper.A4: QPageSize.PageSizeId.A4,
+    Paper.LETTER: QPageSize.PageSizeId.Letter,
+}
 
 
 def page_images(pages: list[bytes]) -> list[QImage]:

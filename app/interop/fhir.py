@@ -52,6 +52,7 @@ from app.domain.rules import is_visible
 from app.domain.validation import validate_answer
 from app.domain.values import AnswerValue, YnuDetails, display_value, is_empty
 from app.domain.workflow import (
+    ANSWER_LABELS,
     YNU_VALUES,
     CodeStatus,
     Condition,
@@ -87,11 +88,6 @@ MAX_VALUE_URL = "http://hl7.org/fhir/StructureDefinition/maxValue"
 MAX_DECIMALS_URL = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
 PARTICIPANT_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
-YNU_LABELS: dict[str, LocalizedText] = {
-    "yes": LocalizedText("Yes", "Да"),
-    "no": LocalizedText("No", "Нет"),
-    "unknown": LocalizedText("Unknown", "Неизвестно"),
-}
 ORDER_STATUS_LABELS: dict[OrderStatus, LocalizedText] = {
     OrderStatus.ORDERED: LocalizedText("Ordered", "Назначено"),
     OrderStatus.DONE_ELSEWHERE: LocalizedText("Done elsewhere", "Выполнено в другом месте"),
@@ -358,7 +354,7 @@ def _translation(text: LocalizedText) -> FHIRPrimitiveExtension | None:
 
 
 def _ynu_coding(value: str, *, translated: bool = False) -> Coding:
-    label = YNU_LABELS.get(value)
+    label = ANSWER_LABELS.get(value)
     if label is None:
         raise ExportError(f"{value!r} is not one of {', '.join(YNU_VALUES)}")
     return Coding(

@@ -8,9 +8,10 @@ from typing import Any
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.pdfgen.canvas import Canvas
 
+from app.domain.vocabulary import Paper
 from app.report.errors import ReportError
 
-PAPER_SIZES: dict[str, tuple[float, float]] = {"a4": A4, "letter": LETTER}
+PAPER_SIZES: dict[str, tuple[float, float]] = {Paper.A4.lower(): A4, Paper.LETTER.lower(): LETTER}
 
 PageDecorator = Callable[[Canvas, int, int], None]
 """Draws what needs the page number and total (footer) on a finished page."""

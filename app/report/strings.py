@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from app.domain.labels import ANSWER_LABELS, STATUS_LABELS
+from app.domain.vocabulary import Language
+
+
+def _labels(language: Language) -> dict[str, str]:
+    """The status and Yes/No/Unknown words of `language`, as the domain defines them."""
+    words = {
+        f"status_{status.value}": label.get(language) for status, label in STATUS_LABELS.items()
+    }
+    words.update((answer, label.get(language)) for answer, label in ANSWER_LABELS.items())
+    return words
+
+
 STRINGS: dict[str, dict[str, str]] = {
-    "en": {
+    Language.EN: {
         "summary_title": "Ejaculatory disorder workup",
         "patient_copy_title": "Ejaculatory disorder workup: patient copy",
         "sheet_title": "Workup sheet",
@@ -20,10 +33,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "clinician": "Clinician",
         "follow_up": "Follow-up visit",
         "status": "Status",
-        "status_draft": "Draft",
-        "status_finalized": "Finalized",
-        "status_amending": "Amendment in progress",
-        "status_amended": "Amended",
         "draft_mark": "DRAFT",
         "draft_banner": "DRAFT: not finalized, not signed",
         "orders": "Orders",
@@ -61,9 +70,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "page_of": "page {page} of {pages}",
         "footer_encounter": "Encounter {uid}, revision {revision}",
         "footer_generated": "Generated {time}",
-        "yes": "Yes",
-        "no": "No",
-        "unknown": "Unknown",
         "unknown_short": "N/K",
         "details": "Details",
         "specify": "Specify",
@@ -75,8 +81,9 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "months": "January February March April May June July August September October "
         "November December",
+        **_labels(Language.EN),
     },
-    "ru": {
+    Language.RU: {
         "summary_title": "Обследование при нарушениях эякуляции",
         "patient_copy_title": "Обследование при нарушениях эякуляции: экземпляр пациента",
         "sheet_title": "Лист обследования",
@@ -91,10 +98,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "clinician": "Врач",
         "follow_up": "Повторный приём",
         "status": "Статус",
-        "status_draft": "Черновик",
-        "status_finalized": "Завершено",
-        "status_amending": "Вносится дополнение",
-        "status_amended": "Дополнено",
         "draft_mark": "ЧЕРНОВИК",
         "draft_banner": "ЧЕРНОВИК: не завершено, не подписано",
         "orders": "Назначения",
@@ -132,9 +135,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "page_of": "стр. {page} из {pages}",
         "footer_encounter": "Приём {uid}, редакция {revision}",
         "footer_generated": "Сформировано {time}",
-        "yes": "Да",
-        "no": "Нет",
-        "unknown": "Неизвестно",
         "unknown_short": "Н/д",
         "details": "Подробности",
         "specify": "Уточнить",
@@ -147,10 +147,11 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "months": "января февраля марта апреля мая июня июля августа сентября октября "
         "ноября декабря",
+        **_labels(Language.RU),
     },
 }
 
 
 def strings_for(language: str) -> Mapping[str, str]:
     """The strings of `language`, falling back to English for unknown languages."""
-    return STRINGS.get(language, STRINGS["en"])
+    return STRINGS.get(language, STRINGS[Language.EN])

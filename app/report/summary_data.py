@@ -11,6 +11,7 @@ from app.domain.instructions import page_note_text, patient_instructions
 from app.domain.rules import is_visible
 from app.domain.seal import shown_digest
 from app.domain.values import AnswerValue, display_value, is_empty
+from app.domain.vocabulary import Language
 from app.domain.workflow import Item, ItemKind, Role, Workflow
 from app.report.strings import strings_for
 from app.report.text import clean, format_date, format_datetime, one_line
@@ -363,7 +364,7 @@ def build_summary_data(
     notes, and the instruction pages: nothing of the history, the examination, the
     declined or not-indicated orders, the clinician's notes or the signatures.
     """
-    language = language if language in ("en", "ru") else "en"
+    language = Language.of(language)
     labels = strings_for(language)
     patient = encounter.patient
     visit = visit_date(workflow, encounter)

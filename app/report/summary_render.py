@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from app.domain.encounter import Encounter
+from app.domain.vocabulary import Paper
 from app.domain.workflow import Workflow
 from app.report.fonts import Fonts, ensure_fonts
 from app.report.layout import (
@@ -512,7 +513,7 @@ def _lead_in_bold(lines: Sequence[str], lead: str, bold: str, face: str) -> list
 
 def render_summary(
     data: SummaryData,
-    paper: str = "A4",
+    paper: str = Paper.A4,
     include_instructions: bool = True,
     *,
     fonts_dir: Path | None = None,
@@ -539,13 +540,17 @@ def summary_pdf(
     clinic: ClinicInfo,
     language: str,
     generated_at: datetime,
-    paper: str = "A4",
+    paper: str = Paper.A4,
     include_instructions: bool = True,
     *,
     patient_copy: bool = False,
     fonts_dir: Path | None = None,
 ) -> bytes:
-    """Build the summary data of `encounter` (or of its patient copy) and render it."""
+    """Build the summary data of `encounter` (or of its patient copy) and render it.
+
+    This is how a summary is made from outside app.report (the services call it in one
+    place); `build_summary_data` and `render_summary` are its parts, internal to the package
+    (tests/report/test_entry_points.py checks both)."""
     data = build_summary_data(
         workflow, encounter, clinic, language, generated_at, patient_copy=patient_copy
     )

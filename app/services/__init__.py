@@ -41,6 +41,9 @@ from app.services.exports import (
     BatchItem as BatchItem,
 )
 from app.services.exports import (
+    SummaryBatch as SummaryBatch,
+)
+from app.services.exports import (
     batch_jobs as batch_jobs,
 )
 from app.services.exports import (

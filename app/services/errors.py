@@ -10,6 +10,7 @@ from app.domain.errors import AnswerError, DomainError, fill_template
 from app.domain.limits import (
     text_problem,
 )
+from app.domain.vocabulary import LANGUAGES as LANGUAGES
 from app.storage import errors as storage_errors
 from app.storage.urls import hide_secrets as hide_secrets
 from app.storage.urls import shown_url as shown_url
@@ -22,7 +23,6 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-LANGUAGES = ("en", "ru")
 CHANGED_BEFORE_SIGNING = (
     "the workup was changed after it was shown; it is shown again as stored: "
     "review the changes, then sign"

@@ -221,6 +221,89 @@ def export_summaries(
     return results
 
 
+class SummaryBatch:
+    """One batch export of summary PDFs into `folder`: which encounters (`select`), then
+    their files, either one per `step` (the window calls it from its event loop, so it keeps
+    answering and may stop between two files) or all at once over worker processes (`run`,
+    what the command does). Both write each file as `export_summaries` does.
+    """
+
+    def __init__(
+        self,
+        service: WorkupService,
+        folder: Path,
+        language: str | None = None,
+        paper: str | None = None,
+    ) -> None:
+        self.service = service
+        self.folder = folder
+        self.language = language
+        self.paper = paper
+        self.encounter_ids: list[int] = []
+        self.left_out = 0
+        self.done: list[BatchItem] = []
+
+    def select(self, since: datetime | None, signed_only: bool = False) -> list[int]:
+        """Choose the encounters changed at or after `since` (all when None), oldest first.
+
+        With `signed_only`, an encounter is taken when it is signed as it stands (its status
+        is not editable: signed, or signed again after an addendum); drafts and open addenda
+        are left out and counted in `left_out`."""
+        changed = self.service.encounter_ids_since(since)
+        if signed_only:
+            signed = set(self.service.encounter_ids_since(since, signed_only=True))
+            self.encounter_ids = [
+                encounter_id for encounter_id in changed if encounter_id in signed
+            ]
+        else:
+            self.encounter_ids = changed
+        self.left_out = len(changed) - len(self.encounter_ids)
+        self.done = []
+        return self.encounter_ids
+
+    @property
+    def total(self) -> int:
+        """How many encounters were selected."""
+        return len(self.encounter_ids)
+
+    @property
+    def finished(self) -> bool:
+        """Whether every selected encounter has been gone through."""
+        return len(self.done) >= self.total
+
+    def step(self) -> BatchItem | None:
+        """Write the next encounter's summary in this process and return what became of it;
+        None when every one has been gone through."""
+        if self.finished:
+            return None
+        encounter_id = self.encounter_ids[len(self.done)]
+        item = _export_one(self.service, encounter_id, self.folder, self.language, self.paper)
+        self.done.append(item)
+        return item
+
+    def run(
+        self, *, jobs: int = 1, report: Callable[[BatchItem], None] | None = None
+    ) -> list[BatchItem]:
+        """Write the summaries not yet written, with `jobs` worker processes (see
+        `export_summaries`, also for what an interruption leaves)."""
+
+        def done(item: BatchItem) -> None:
+            self.done.append(item)
+            if report is not None:
+                report(item)
+
+        export_summaries(
+            self.service,
+            self.encounter_ids[len(self.done) :],
+            self.folder,
+            self.language,
+            self.paper,
+            jobs=jobs,
+            done=done,
+        )
+        return self.done
+
+
 def batch_since(day: date) -> datetime:
     """The moment a batch export's "changed since DAY" starts: midnight UTC of `day`."""
     return datetime.combine(day, datetime.min.time(), UTC)

@@ -31,6 +31,7 @@ from app.domain.rules import (
 )
 from app.domain.validation import validate_answer
 from app.domain.values import AnswerValue, to_json
+from app.domain.vocabulary import Paper
 from app.domain.workflow import Item, Section, Workflow
 from app.services.errors import (
     LANGUAGES,
@@ -64,7 +65,7 @@ from app.storage.urls import shown_url as shown_url
 
 if TYPE_CHECKING:
     from app.catalog.loader import Catalog
-    from app.report.summary_data import ClinicInfo
+    from app.report.summary import ClinicInfo
     from app.storage.backup import BackupInfo as BackupInfo
     from app.storage.database import Database
     from app.storage.repository import AuditVerification, Repository
@@ -401,9 +402,12 @@ class WorkupService:
         return self._repository.count_encounters(search)
 
     @_translated
-    def encounter_ids_since(self, since: datetime | None) -> list[int]:
-        """Encounters changed since `since` (all when None)."""
-        return self._repository.encounter_ids_since(since)
+    def encounter_ids_since(
+        self, since: datetime | None, *, signed_only: bool = False
+    ) -> list[int]:
+        """Encounters changed since `since` (all when None), oldest first; with `signed_only`
+        those signed as they stand (status not editable)."""
+        return self._repository.encounter_ids_since(since, signed_only=signed_only)
 
     # -- audit ------------------------------------------------------------------------
 
@@ -568,13 +572,13 @@ class WorkupService:
 
 
 def _clinic_info(settings: Settings) -> ClinicInfo:
-    from app.report.summary_data import ClinicInfo
+    from app.report.summary import ClinicInfo
 
     return ClinicInfo(name=settings.clinic_name, address=settings.clinic_address)
 
 
 def _paper_size(settings: Settings, paper: str | None) -> str:
-    return paper or settings.paper_size or "A4"
+    return paper or settings.paper_size or Paper.A4
 
 
 def _summary_pdf(
@@ -590,7 +594,7 @@ def _summary_pdf(
 ) -> bytes:
     """The PDF summary of `encounter`, or its patient copy (see `WorkupService.summary_pdf`)."""
     from app.report.errors import ReportError
-    from app.report.summary_render import summary_pdf
+    from app.report.summary import summary_pdf
 
     try:
         return summary_pdf(

@@ -894,11 +894,17 @@ class Repository:
         with self._read() as session:
             return int(session.scalar(query) or 0)
 
-    def encounter_ids_since(self, since: datetime | None) -> list[int]:
-        """Ids of encounters changed at or after `since` (all when None), oldest first."""
+    def encounter_ids_since(
+        self, since: datetime | None, *, signed_only: bool = False
+    ) -> list[int]:
+        """Ids of encounters changed at or after `since` (all when None), oldest first; with
+        `signed_only`, only those whose status is not editable (signed as they stand)."""
         query = select(EncounterRow.id).order_by(EncounterRow.updated_at, EncounterRow.id)
         if since is not None:
             query = query.where(EncounterRow.updated_at >= utc(since))
+        if signed_only:
+            signed = [status.value for status in EncounterStatus if not status.editable]
+            query = query.where(EncounterRow.status.in_(signed))
         with self._read() as session:
             return list(session.scalars(query))
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
+from app.domain.encounter import EncounterStatus
 from app.gui.batch_export import BatchExport, BatchExportDialog
 from app.gui.main_window import MainWindow
 from app.services import ServiceError, WorkupService, batch_pdf_name
@@ -124,6 +125,37 @@ def test_signed_only_leaves_out_drafts(
         pass
     assert [path.name for path in tmp_path.glob("*.pdf")] == [batch_pdf_name(signed)]
     assert "2 unsigned workup(s) left out" in messages.shown[-1][2]
+
+
+def test_signed_only_takes_amended_workups_and_leaves_out_open_addenda(
+    qtbot: QtBot,
+    window: MainWindow,
+    gui_service: WorkupService,
+    tmp_path: Path,
+    messages: Messages,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    draft, signed, amended, addendum = _encounters(gui_service, 4)
+    monkeypatch.setattr(gui_service, "missing_required", lambda _encounter: [])
+    for encounter_id in (signed, amended, addendum):
+        gui_service.finalize(encounter_id, CLINICIAN)
+    gui_service.amend(amended, "chart number corrected", CLINICIAN)
+    gui_service.finalize(amended, CLINICIAN)
+    gui_service.amend(addendum, "result arrived", CLINICIAN)
+    assert gui_service.encounter(amended).status is EncounterStatus.AMENDED
+    assert gui_service.encounter(addendum).status is EncounterStatus.AMENDING
+    dialog = _dialog(window, tmp_path)
+    dialog.signed_only_check.setChecked(True)
+    run = _run(qtbot, window, dialog)
+    with qtbot.waitSignal(run.done, timeout=60_000):
+        pass
+    assert sorted(path.name for path in tmp_path.glob("*.pdf")) == sorted(
+        [batch_pdf_name(signed), batch_pdf_name(amended)]
+    )
+    assert messages.shown[-1][2] == (
+        f"2 summary PDF(s) written to {tmp_path}. 2 unsigned workup(s) left out."
+    )
+    assert draft not in {item.encounter_id for item in run.batch.done}
 
 
 def test_a_folder_that_is_not_there_or_not_writable_gives_one_line(
