@@ -7,7 +7,13 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from app.domain.encounter import OrderState, OrderStatus, condition_value, is_visible
+from app.domain.encounter import (
+    OrderState,
+    OrderStatus,
+    condition_value,
+    is_answered,
+    is_visible,
+)
 from app.domain.values import AnswerValue, display_value, is_empty
 from app.domain.workflow import (
     Condition,
@@ -49,6 +55,10 @@ def conditions_hold(
         target = workflow.item(condition.item_id)
         if not is_visible(workflow, target, given, orders):
             return False
+        if condition.answered:
+            if not is_answered(target, given, orders):
+                return False
+            continue
         actual = condition_value(target, given, orders)
         if not any(_same(value, wanted) for value in actual for wanted in condition.values):
             return False
