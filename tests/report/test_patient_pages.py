@@ -348,7 +348,7 @@ def test_medicine_safety_sentence_follows_every_medicine_field(
             assert page.text.endswith("\n\n" + NOTE[language]), answers
     # nothing recorded in them: a blank free-text field, "no" to each, leakage without
     # a new medicine, a new medicine under leakage that is not recorded (hidden)
-    nothing = [
+    nothing: list[dict[str, AnswerValue]] = [
         {"hx_med_list": "   ", "hx_med_other": ""},
         {item.id: YnuDetails("no", "") for item in _ynu_medicine_items(workflow)},
         {"hx_sx_semen_leakage": "yes", "leak_new_medicine": YnuDetails("no", "")},
