@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -594,3 +597,80 @@ def test_pending_edits_wait_for_the_server_and_are_stored_in_order(
     assert encounter.orders["lab_cbc"] == theirs
     fever = [e.new_json for e in service.audit_events(encounter_id) if e.item_id == "hx_sx_fever"]
     assert fever == ['"no"', '"yes"', '"unknown"']
+
+
+def test_an_autosave_reads_the_workflow_once_and_refuses_a_replaced_snapshot(
+    service: WorkupService, database_url: str
+) -> None:
+    encounter_id = _start(service)
+    service.set_answer(encounter_id, "hx_sx_fever", "yes", CLINICIAN)
+    statements: list[str] = []
+    with _statements(service, statements):
+        service.set_answer(encounter_id, "hx_sx_fever", "no", CLINICIAN)
+    assert not [sql for sql in statements if "workflow_snapshots" in sql]
+    # Another snapshot put under the open draft behind the service's back: the cached
+    # workflow no longer applies, so the save is refused, and the next one reads it again.
+    source = service.encounter_workflow(encounter_id).source_text + "\n# another text\n"
+    with raw_engine(database_url, superuser=True) as engine, engine.begin() as sql:
+        new_id = sql.execute(
+            text(
+                "INSERT INTO workflow_snapshots (workflow_id, version, content_hash, "
+                "source_text, created_at) VALUES (:workflow, 2, :hash, :text, :at) "
+                "RETURNING id"
+            ),
+            {
+                "workflow": WORKFLOW_ID,
+                "hash": hashlib.sha256(source.encode("utf-8")).hexdigest(),
+                "text": source,
+                "at": "2026-11-21 12:00:00",
+            },
+        ).scalar_one()
+        sql.execute(
+            text("UPDATE encounters SET snapshot_id = :new WHERE id = :id"),
+            {"new": new_id, "id": encounter_id},
+        )
+    with pytest.raises(UnavailableError, match="workflow snapshot was replaced"):
+        service.set_answer(encounter_id, "hx_sx_fever", "unknown", CLINICIAN)
+    service.set_answer(encounter_id, "hx_sx_fever", "unknown", CLINICIAN)
+    assert service.encounter_workflow(encounter_id).source_text == source
+    assert service.encounter(encounter_id).answers["hx_sx_fever"] == "unknown"
+
+
+@contextmanager
+def _statements(service: WorkupService, into: list[str]) -> Iterator[None]:
+    def record(*arguments: object) -> None:
+        into.append(str(arguments[2]))
+
+    engine = service.database.engine
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_search_reads_the_count_and_the_first_page_in_one_transaction(
+    service: WorkupService,
+) -> None:
+    for number in range(3):
+        patient = service.create_patient(
+            f"Sidorov{number}", "Ivan", date(1980, 5, 17), f"S-{number}"
+        )
+        service.start_encounter(patient.id or 0, WORKFLOW_ID, CLINICIAN)
+    _start(service, "B-1")
+    begins: list[int] = []
+
+    def begin(*_arguments: object) -> None:
+        begins.append(1)
+
+    engine = service.database.engine
+    sa_event.listen(engine, "begin", begin)
+    try:
+        total, first = service.search_encounters("sidorov", 2)
+    finally:
+        sa_event.remove(engine, "begin", begin)
+    assert len(begins) == 1
+    assert total == service.count_encounters("sidorov") == 3
+    assert first == service.list_encounters("sidorov", 2, 0)
+    assert len(first) == 2
+    assert service.search_encounters("nobody", 2) == (0, [])
