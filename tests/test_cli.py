@@ -323,7 +323,7 @@ def test_a_single_export_from_sqlite_loads_no_sqlalchemy_nor_platypus(
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(pdf)
     imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
-    assert "app.storage.sqlite_read" in imported
+    assert "app.storage.direct_read" in imported
     assert not [name for name in imported if name.split(".")[0] == "sqlalchemy"]
     # the summary is drawn on the canvas, without reportlab's document framework
     assert "reportlab.pdfgen.canvas" in imported

@@ -93,7 +93,7 @@ ITEM_KEYS = frozenset(
 )
 OPTION_KEYS = frozenset({"value", "en", "ru"})
 CODE_KEYS = frozenset({"system", "code", "display", "source"})
-CONDITION_KEYS = frozenset({"item", "equals", "any_of"})
+CONDITION_KEYS = frozenset({"item", "equals", "any_of", "answered"})
 INSTRUCTION_KEYS = frozenset({"en", "ru", "heading", "blocks"})
 BLOCK_KEYS = frozenset({"en", "ru", "when", "when_any"})
 CHOICE_KEYS = frozenset({"key", "when"})
@@ -1088,7 +1088,19 @@ class _Checker:
             target_id = None
         values: list[object] = []
         value_where: list[Path] = []
-        if ("equals" in raw) == ("any_of" in raw):
+        answered = "answered" in raw
+        if answered:
+            if own is not None:
+                self.error(
+                    subject,
+                    (*where, "answered"),
+                    f"answered is for instruction conditions; {name} takes equals or any_of",
+                )
+            elif raw["answered"] is not True:
+                self.error(subject, (*where, "answered"), "answered must be true")
+            if "equals" in raw or "any_of" in raw:
+                self.error(subject, where, f"{name} needs one of equals, any_of and answered")
+        elif ("equals" in raw) == ("any_of" in raw):
             self.error(subject, where, f"{name} needs exactly one of equals and any_of")
         elif isinstance(raw.get("equals"), list):
             self.error(
@@ -1111,6 +1123,9 @@ class _Checker:
         if own is not None and (target is own or target_id == own.id):
             self.error(subject, item_where, "condition on itself")
             return None
+        if answered:
+            # Any item can be answered or not, a free-text item included.
+            return Condition(target_id, (), answered=True) if len(self.problems) == before else None
         allowed = self.condition_values(target, subject, item_where)
         if allowed is not None:
             for value, place in zip(values, value_where, strict=True):

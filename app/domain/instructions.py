@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from app.domain.encounter import OrderState, OrderStatus
-from app.domain.rules import condition_value, is_visible
+from app.domain.rules import condition_value, is_answered, is_visible
 from app.domain.values import AnswerValue, display_value, is_empty
 from app.domain.workflow import (
     Condition,
@@ -50,6 +50,10 @@ def conditions_hold(
         target = workflow.item(condition.item_id)
         if not is_visible(workflow, target, given, orders):
             return False
+        if condition.answered:
+            if not is_answered(target, given, orders):
+                return False
+            continue
         actual = condition_value(target, given, orders)
         if not any(_same(value, wanted) for value in actual for wanted in condition.values):
             return False

@@ -113,11 +113,14 @@ class Condition(NamedTuple):
     """Show an item only while another item's answer is one of `values`.
 
     For a multiple-choice item the condition holds when any chosen value is listed;
-    for an order item the values are order statuses (for example "ordered").
+    for an order item the values are order statuses (for example "ordered"). With
+    `answered` (instruction conditions only) it holds while the item has any answer, such as
+    a free-text field that is filled in, and `values` is empty.
     """
 
     item_id: str
     values: tuple[str | bool, ...]
+    answered: bool = False
 
 
 class InstructionBlock(NamedTuple):

@@ -139,7 +139,10 @@ class EncounterListModel(QAbstractTableModel):
         self.beginResetModel()
         self._search = text.strip()
         self._pages.clear()
-        self._total = self._service.count_encounters(self._search)
+        # The count and the first page in one read: the view shows the first page at once.
+        self._total, first = self._service.search_encounters(self._search, PAGE_SIZE)
+        if first:
+            self._pages[0] = first
         self.endResetModel()
 
     def refresh(self) -> None:

@@ -23,6 +23,8 @@ from app.storage.urls import hide_secrets as hide_secrets
 from app.storage.urls import shown_url as shown_url
 
 if TYPE_CHECKING:
+    from app.domain.encounter import Encounter
+    from app.domain.workflow import Workflow
     from app.storage.backup import BackupInfo as BackupInfo
 
 
@@ -43,6 +45,23 @@ def _directly_readable(url: str) -> Path | None:
     return path
 
 
+def _direct_read(url: str, encounter_id: int) -> tuple[Encounter, Workflow] | None:
+    """The encounter and its workflow read directly, or None when it must be read the normal
+    way (NotFoundError and StorageError, as the repository raises them, pass through)."""
+    from app.storage import direct_read  # only a one-off export reads directly
+
+    resolve = functools.partial(_snapshot_workflow, None)
+    try:
+        path = _directly_readable(url)
+        if path is not None:
+            return direct_read.read_encounter(path, encounter_id, resolve)
+        if direct_read.server_conninfo(url) is not None:
+            return direct_read.read_server_encounter(url, encounter_id, resolve)
+    except direct_read.DirectReadError:
+        pass
+    return None
+
+
 @_translated
 def export_summary_pdf(
     settings: Settings,
@@ -57,34 +76,26 @@ def export_summary_pdf(
 ) -> bytes:
     """The PDF summary of one encounter, the same as `WorkupService.summary_pdf` makes.
 
-    A local SQLite file that is exactly as it was when it last passed its full check is
-    read directly (without SQLAlchemy, see app.storage.sqlite_read). Any other database,
-    or a file the direct reader cannot be sure of, is opened as `WorkupService.open` does,
-    which reports what is wrong with it.
+    A local SQLite file that is exactly as it was when it last passed its full check, or a
+    clinic server (`postgresql+psycopg`), is read directly, without SQLAlchemy (see
+    app.storage.direct_read), when its schema is the one the direct reader was written for.
+    Any other database, or one the direct reader cannot be sure of, is opened as
+    `WorkupService.open` does, which reports what is wrong with it.
     """
     url = resolve_database_url(database_url, settings)
-    path = _directly_readable(url)
-    if path is not None:
-        from app.storage.sqlite_read import DirectReadError, read_encounter
-
-        try:
-            encounter, workflow = read_encounter(
-                path, encounter_id, functools.partial(_snapshot_workflow, None)
-            )
-        except DirectReadError:
-            pass
-        else:
-            now: Clock = clock or _utc_now
-            return _summary_pdf(
-                settings,
-                now,
-                encounter,
-                workflow,
-                language,
-                paper,
-                patient_copy=patient_copy,
-                instructions=instructions,
-            )
+    read = _direct_read(url, encounter_id)
+    if read is not None:
+        encounter, workflow = read
+        return _summary_pdf(
+            settings,
+            clock or _utc_now,
+            encounter,
+            workflow,
+            language,
+            paper,
+            patient_copy=patient_copy,
+            instructions=instructions,
+        )
     service = WorkupService.open(settings, url, clock=clock)
     try:
         return service.summary_pdf(

@@ -397,6 +397,12 @@ class WorkupService:
         return self._repository.list_encounters(search, limit, offset)
 
     @_translated
+    def search_encounters(self, search: str, limit: int) -> tuple[int, list[EncounterSummary]]:
+        """How many encounters match `search`, and the first `limit` of them, read together
+        (what the encounter list needs on each keystroke)."""
+        return self._repository.search_encounters(search, limit)
+
+    @_translated
     def count_encounters(self, search: str = "") -> int:
         """How many encounters match `search`."""
         return self._repository.count_encounters(search)

@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -181,20 +182,26 @@ def backup_sqlite(
                 # temporary one until it has been checked, synced once and renamed.
                 copy.execute("PRAGMA journal_mode = OFF")
                 copy.execute("PRAGMA synchronous = OFF")
+                os.chmod(part, 0o600)  # private before it holds anything
                 source_connection.backup(copy)
                 copy.execute("PRAGMA journal_mode = DELETE")
-                # Read through a memory map: the check parses every page, and the copy's
-                # pages are in the page cache; about half the time of read() calls.
-                copy.execute(f"PRAGMA mmap_size = {_CHECK_MMAP_BYTES}")
-                check = _integrity(copy, full=False)
-                if check == "ok":
-                    found = _contents(copy)
-                    if found != expected:
-                        check = (
-                            f"the copy holds {found.encounters} encounters and audit head "
-                            f"{found.audit_events}, the source {expected.encounters} and "
-                            f"{expected.audit_events}"
-                        )
+                # The copy's single sync runs in a thread while the check reads the copy's
+                # pages from the page cache (SQLite and fsync release Python's lock).
+                with ThreadPoolExecutor(max_workers=1) as syncing:
+                    synced = syncing.submit(_fsync_file, part)
+                    # Read through a memory map: the check parses every page; about half
+                    # the time of read() calls.
+                    copy.execute(f"PRAGMA mmap_size = {_CHECK_MMAP_BYTES}")
+                    check = _integrity(copy, full=False)
+                    if check == "ok":
+                        found = _contents(copy)
+                        if found != expected:
+                            check = (
+                                f"the copy holds {found.encounters} encounters and audit "
+                                f"head {found.audit_events}, the source "
+                                f"{expected.encounters} and {expected.audit_events}"
+                            )
+                    synced.result()
             finally:
                 copy.close()
         finally:
@@ -202,8 +209,6 @@ def backup_sqlite(
             source_connection.close()
         if check != "ok":
             raise BackupError(f"{target.name}: the backup failed its check ({check})")
-        os.chmod(part, 0o600)
-        _fsync_file(part)
         info = BackupInfo(
             target,
             now,

@@ -127,6 +127,13 @@ RULES: dict[str, str] = {
     "instructions_when_impossible_value": (
         "27: instructions how: condition value true is impossible for item a"
     ),
+    "show_when_answered": (
+        "22: item b: answered is for instruction conditions; show_when takes equals or any_of"
+    ),
+    "instructions_when_answered_false": "27: instructions how: answered must be true",
+    "instructions_when_answered_and_equals": (
+        "27: instructions how: when needs one of equals, any_of and answered"
+    ),
     "instructions_when_not_table": (
         '27: instructions how: when must be a table like { item = "ID", equals = VALUE }, '
         "or a list of such tables"

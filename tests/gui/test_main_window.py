@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from app.catalog.loader import Catalog
 from app.config import Settings, load_settings
-from app.domain.encounter import OrderState, OrderStatus
+from app.domain.encounter import EncounterSummary, OrderState, OrderStatus
 from app.gui.application import run
 from app.gui.dialogs import ExportPdfDialog
 from app.gui.errors import ExceptionReporter
@@ -108,7 +108,9 @@ def test_encounter_model_reads_pages_when_shown_and_passes_the_model_tester(
     model = EncounterListModel(many_service, lambda workflow_id: workflow_id)
     model.set_search("")
     assert model.rowCount() == MANY + 1
-    assert model.loaded_rows == 0
+    # the first page comes with the count, in the same read; the others when shown
+    assert model.cached_pages == [0]
+    assert model.loaded_rows == PAGE_SIZE
     assert not model.canFetchMore(model.index(-1, -1))
     assert model.index(0, 0).data(Roles.ENCOUNTER_ID) is not None
     assert model.cached_pages == [0]
@@ -143,7 +145,7 @@ def test_encounter_model_keeps_few_pages_and_reads_evicted_ones_again(
     with pytest.raises(IndexError):
         model.summary(MANY + 1)
     model.refresh()
-    assert model.cached_pages == []
+    assert model.cached_pages == [0]  # read again with the count, the others dropped
     many_service.close()
 
 
@@ -343,18 +345,18 @@ def test_an_exception_in_a_slot_shows_a_dialog_and_the_app_continues(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sys, "excepthook", ExceptionReporter(lambda: window))
-    original = gui_service.count_encounters
+    original = gui_service.search_encounters
 
-    def broken(_search: str = "") -> int:
+    def broken(_search: str, _limit: int) -> tuple[int, list[EncounterSummary]]:
         raise RuntimeError("boom with a patient name inside")
 
-    monkeypatch.setattr(gui_service, "count_encounters", broken)
+    monkeypatch.setattr(gui_service, "search_encounters", broken)
     qtbot.keyClicks(window.list_page.search, "x")
     qtbot.waitUntil(lambda: "critical" in messages.kinds())
     assert messages.shown[-1][1] == "Unexpected error"
     assert "RuntimeError" in messages.shown[-1][2]
 
-    monkeypatch.setattr(gui_service, "count_encounters", original)
+    monkeypatch.setattr(gui_service, "search_encounters", original)
     window.list_page.search.clear()
     qtbot.keyClicks(window.list_page.search, "y")
     qtbot.waitUntil(lambda: window.encounters.search == "y")

@@ -10,7 +10,7 @@ import pytest
 
 from app.domain.encounter import Encounter, EncounterStatus, OrderState, OrderStatus, Patient
 from app.domain.values import AnswerValue, YnuDetails
-from app.domain.workflow import Workflow
+from app.domain.workflow import Item, ItemKind, Workflow
 from app.report.summary_data import ClinicInfo, InstructionPage, SummaryData, build_summary_data
 from app.report.summary_render import summary_pdf
 from tests.report.conftest import flat, pdf_pages
@@ -316,6 +316,52 @@ def test_medicine_safety_sentence_when_a_medicine_or_prescriber_referral(
         for page in data.instructions:
             assert page.text.endswith("\n\n" + NOTE[language])
             assert page.text.count(NOTE[language]) == 1
+
+
+def _medicine_recorded(workflow: Workflow) -> list[dict[str, AnswerValue]]:
+    """One answer set per medicine field of the shipped workflow, recording a medicine in
+    that field alone: every item of the medicines section (section B3) and the leakage
+    item about a new medicine."""
+    found: list[dict[str, AnswerValue]] = []
+    section = next(s for s in workflow.sections if s.id == "history_medicines")
+    for item in section.items:
+        if item.kind is ItemKind.TEXT:
+            found.append({item.id: "Metformin 500 mg twice a day"})
+        else:
+            assert item.kind is ItemKind.YNU_DETAILS, item.id
+            found.append({item.id: YnuDetails("yes", "")})
+    found.append({"hx_sx_semen_leakage": "yes", "leak_new_medicine": YnuDetails("yes", "")})
+    return found
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_medicine_safety_sentence_follows_every_medicine_field(
+    workflow: Workflow, language: str
+) -> None:
+    orders = {"lab_cbc": ORDERED}
+    recorded = _medicine_recorded(workflow)
+    assert len(recorded) == 11
+    for answers in recorded:
+        data = _data(workflow, answers, orders, language)
+        assert data.instructions
+        for page in data.instructions:
+            assert page.text.endswith("\n\n" + NOTE[language]), answers
+    # nothing recorded in them: a blank free-text field, "no" to each, leakage without
+    # a new medicine, a new medicine under leakage that is not recorded (hidden)
+    nothing: list[dict[str, AnswerValue]] = [
+        {"hx_med_list": "   ", "hx_med_other": ""},
+        {item.id: YnuDetails("no", "") for item in _ynu_medicine_items(workflow)},
+        {"hx_sx_semen_leakage": "yes", "leak_new_medicine": YnuDetails("no", "")},
+        {"hx_sx_semen_leakage": "no", "leak_new_medicine": YnuDetails("yes", "")},
+    ]
+    for answers in nothing:
+        data = _data(workflow, answers, orders, language)
+        assert all(NOTE[language] not in page.text for page in data.instructions), answers
+
+
+def _ynu_medicine_items(workflow: Workflow) -> list[Item]:
+    section = next(s for s in workflow.sections if s.id == "history_medicines")
+    return [item for item in section.items if item.kind is ItemKind.YNU_DETAILS]
 
 
 # -- one page per distinct instruction ------------------------------------------------------

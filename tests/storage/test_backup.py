@@ -92,6 +92,22 @@ def test_a_backup_is_checked_private_described_and_atomic(
     assert listed == info
 
 
+def test_the_copy_is_private_and_synced_before_it_takes_its_name(
+    local: str, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = backup._fsync_file
+    synced: list[tuple[str, int, bool]] = []
+
+    def fsync_file(path: Path) -> None:
+        real(path)
+        final = tmp_path / "backups" / "workup-20261121-120000-manual.sqlite3"
+        synced.append((path.name, path.stat().st_mode & 0o777, final.exists()))
+
+    monkeypatch.setattr(backup, "_fsync_file", fsync_file)
+    _label, written, _info = backup_database(local, settings, clock=lambda: NOW)
+    assert (f".{written.name}.part", 0o600, False) in synced
+
+
 def test_a_copy_that_fails_its_check_is_not_kept(
     local: str, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

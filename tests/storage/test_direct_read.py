@@ -1,7 +1,10 @@
-"""The direct SQLite reader: the repository's objects, its errors, and files it refuses."""
+"""The direct reader (SQLite file and clinic server): the repository's objects, its errors,
+the databases it refuses, and its schema checked column by column against the ORM models."""
 
 from __future__ import annotations
 
+import io
+import re
 import sqlite3
 import subprocess
 import sys
@@ -10,22 +13,36 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from app.catalog.loader import Catalog
 from app.catalog.rules import parse_workflow
 from app.config import Settings
-from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
+from app.domain.encounter import Encounter, EncounterStatus, OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.domain.workflow import Workflow
-from app.services import WorkupService
+from app.services import UnavailableError, WorkupService, export_summary_pdf
 from app.storage.database import sqlite_file
+from app.storage.direct_read import (
+    COLUMNS,
+    READER_REVISION,
+    DirectReadError,
+    read_encounter,
+    read_server_encounter,
+    select,
+    server_conninfo,
+)
 from app.storage.errors import NotFoundError, StorageError
 from app.storage.filecheck import plain_sqlite_path
-from app.storage.sqlite_read import DirectReadError, read_encounter
+from app.storage.models import Base
+from app.storage.revisions import HEAD_REVISION
 from tests.conftest import WORKFLOW_ID, FixedClock
+from tests.postgres import BACKENDS, free_port, raw_engine
 
 ROOT = Path(__file__).resolve().parents[2]
+# The moment of printing, which differs between two PDFs of the same encounter.
+PDF_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?|\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}")
 CLINICIAN = "Dr. Petrova"
 
 
@@ -35,9 +52,9 @@ def _parse(content_hash: str, source_text: str) -> Workflow:
 
 @dataclass(frozen=True)
 class Stored:
-    """A SQLite file with encounters in every state, and their ids."""
+    """A database with encounters in every state, and their ids."""
 
-    path: Path
+    url: str
     draft: int
     finalized: int
     amended: int
@@ -45,8 +62,10 @@ class Stored:
     empty: int
 
     @property
-    def url(self) -> str:
-        return f"sqlite:///{self.path}"
+    def path(self) -> Path:
+        path = plain_sqlite_path(self.url)
+        assert path is not None
+        return path
 
     @property
     def ids(self) -> list[int]:
@@ -81,9 +100,8 @@ ORDERS = {
 
 
 @pytest.fixture
-def stored(tmp_path: Path, clock: FixedClock, shipped_catalog: Catalog) -> Stored:
-    path = tmp_path / "read.sqlite3"
-    service = WorkupService.open(Settings(), f"sqlite:///{path}", clock=clock)
+def stored(database_url: str, clock: FixedClock, shipped_catalog: Catalog) -> Stored:
+    service = WorkupService.open(Settings(), database_url, clock=clock, auto_upgrade=True)
     try:
         draft = _start(service, "Draft", "")
         for item_id, value in EVERY_KIND.items():
@@ -114,13 +132,25 @@ def stored(tmp_path: Path, clock: FixedClock, shipped_catalog: Catalog) -> Store
         service.set_answer(empty, "visit_clinician", None, CLINICIAN)
     finally:
         service.close()
-    return Stored(path, draft, finalized, amended, amending, empty)
+    return Stored(database_url, draft, finalized, amended, amending, empty)
+
+
+def _read(stored: Stored, encounter_id: int) -> tuple[Encounter, Workflow]:
+    if stored.url.startswith("sqlite"):
+        return read_encounter(stored.path, encounter_id, _parse)
+    return read_server_encounter(stored.url, encounter_id, _parse)
+
+
+def _pdf_text(data: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return PDF_STAMP.sub("", "\n".join(page.extract_text() for page in reader.pages))
 
 
 def _file_state(path: Path) -> tuple[bytes, int]:
     return path.read_bytes(), path.stat().st_mtime_ns
 
 
+@pytest.mark.parametrize("db_backend", BACKENDS)
 def test_the_reader_gives_what_the_repository_gives(stored: Stored) -> None:
     service = WorkupService.open(Settings(), stored.url)
     try:
@@ -133,19 +163,22 @@ def test_the_reader_gives_what_the_repository_gives(stored: Stored) -> None:
         }
     finally:
         service.close()
-    before = _file_state(stored.path)
+    sqlite = stored.url.startswith("sqlite")
+    before = _file_state(stored.path) if sqlite else None
     for encounter_id, (encounter, workflow) in expected.items():
-        read, read_workflow = read_encounter(stored.path, encounter_id, _parse)
+        read, read_workflow = _read(stored, encounter_id)
         assert read == encounter
         assert list(read.answers) == list(encounter.answers)
         assert list(read.orders) == list(encounter.orders)
         assert read_workflow == workflow
         assert read_workflow.content_hash == encounter.workflow_hash
-    assert _file_state(stored.path) == before
+    if sqlite:
+        assert _file_state(stored.path) == before
 
 
+@pytest.mark.parametrize("db_backend", BACKENDS)
 def test_the_stored_states_cover_every_case(stored: Stored) -> None:
-    draft = read_encounter(stored.path, stored.draft, _parse)[0]
+    draft = _read(stored, stored.draft)[0]
     assert draft.status is EncounterStatus.DRAFT
     assert draft.patient.chart_number == ""
     assert draft.orders == ORDERS
@@ -154,22 +187,23 @@ def test_the_stored_states_cover_every_case(stored: Stored) -> None:
     assert {key: draft.answers[key] for key in EVERY_KIND if key != "hx_onset_context"} == {
         key: value for key, value in EVERY_KIND.items() if key != "hx_onset_context"
     }
-    finalized = read_encounter(stored.path, stored.finalized, _parse)[0]
+    finalized = _read(stored, stored.finalized)[0]
     assert finalized.status is EncounterStatus.FINALIZED
     assert finalized.finalized_at is not None
     assert finalized.finalized_at.utcoffset() == timedelta(0)
-    amended = read_encounter(stored.path, stored.amended, _parse)[0]
+    amended = _read(stored, stored.amended)[0]
     assert amended.status is EncounterStatus.AMENDED
     (addendum,) = amended.addenda
     assert addendum.signed_by == "Dr. Other"
     assert addendum.signed_at is not None
     assert addendum.signed_at.microsecond == 250
-    amending = read_encounter(stored.path, stored.amending, _parse)[0]
+    amending = _read(stored, stored.amending)[0]
     assert amending.status is EncounterStatus.AMENDING
     assert [(a.seq, a.signed_at is None) for a in amending.addenda] == [(1, False), (2, True)]
-    assert read_encounter(stored.path, stored.empty, _parse)[0].answers == {}
+    assert _read(stored, stored.empty)[0].answers == {}
 
 
+@pytest.mark.parametrize("db_backend", BACKENDS)
 def test_a_missing_encounter_is_not_found_as_the_repository_says(stored: Stored) -> None:
     service = WorkupService.open(Settings(), stored.url)
     try:
@@ -178,7 +212,7 @@ def test_a_missing_encounter_is_not_found_as_the_repository_says(stored: Stored)
     finally:
         service.close()
     with pytest.raises(NotFoundError) as raised:
-        read_encounter(stored.path, 999, _parse)
+        _read(stored, 999)
     assert str(raised.value) == str(expected.value) == "no encounter with id 999"
 
 
@@ -286,10 +320,103 @@ def test_other_urls_are_left_to_sqlalchemy(url: str) -> None:
 
 def test_the_reader_and_the_services_load_without_sqlalchemy() -> None:
     code = (
-        "import sys, app.services, app.storage, app.storage.sqlite_read; "
+        "import sys, app.services, app.storage, app.storage.direct_read; "
         "print(sorted(name for name in sys.modules if name.split('.')[0] == 'sqlalchemy'))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "[]"
+
+
+# -- the pinned schema ------------------------------------------------------------------------
+
+
+def test_the_reader_is_written_for_the_newest_schema() -> None:
+    """A new migration must bring the reader up to date (until then it reads nothing)."""
+    assert READER_REVISION == HEAD_REVISION
+
+
+def test_the_readers_schema_is_the_orm_models_column_by_column() -> None:
+    models = {
+        table.name: tuple(column.name for column in table.columns)
+        for table in Base.metadata.sorted_tables
+    }
+    assert sorted(COLUMNS) == sorted(models)
+    for table, columns in models.items():
+        assert COLUMNS[table] == columns, table
+
+
+def test_a_select_outside_the_pinned_schema_is_refused() -> None:
+    assert select("answers", ("item_id",), "encounter_id = ?") == (
+        "SELECT item_id FROM answers WHERE encounter_id = ?"
+    )
+    with pytest.raises(ValueError, match="results"):
+        select("results", ("id",))
+    with pytest.raises(ValueError, match="attachment"):
+        select("encounters", ("id", "attachment"))
+
+
+# -- a clinic server ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "conninfo"),
+    [
+        (
+            "postgresql+psycopg://workup:p%40ss@db.clinic:5432/workup?sslmode=require",
+            "postgresql://workup:p%40ss@db.clinic:5432/workup?sslmode=require",
+        ),
+        ("postgresql://workup@db/workup", None),
+        ("postgresql+psycopg2://workup@db/workup", None),
+        ("sqlite:////tmp/up.sqlite3", None),
+    ],
+)
+def test_only_the_applications_server_urls_are_read_directly(
+    url: str, conninfo: str | None
+) -> None:
+    assert server_conninfo(url) == conninfo
+
+
+@pytest.mark.parametrize("db_backend", [BACKENDS[1]])
+@pytest.mark.parametrize("revision", ["0002", "9999"])
+def test_a_server_of_another_revision_is_read_the_normal_way(stored: Stored, revision: str) -> None:
+    with raw_engine(stored.url, superuser=True) as engine, engine.begin() as connection:
+        connection.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{revision}'")
+    with pytest.raises(DirectReadError, match=revision):
+        read_server_encounter(stored.url, stored.finalized, _parse)
+    # the normal opening then refuses it with its own message
+    with pytest.raises(UnavailableError, match="schema"):
+        export_summary_pdf(Settings(), stored.url, stored.finalized)
+
+
+def test_an_unreachable_server_is_left_to_the_normal_opening() -> None:
+    url = f"postgresql+psycopg://workup:pw@127.0.0.1:{free_port()}/workup"
+    with pytest.raises(DirectReadError):
+        read_server_encounter(url, 1, _parse)
+
+
+@pytest.mark.parametrize("db_backend", [BACKENDS[1]])
+def test_an_export_from_a_server_loads_no_sqlalchemy_and_prints_the_same(
+    stored: Stored, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "summary.pdf"
+    command = ["--database-url", stored.url, "export", str(stored.amended), "--out", str(pdf)]
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "app", *command],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
+    assert "app.storage.direct_read" in imported
+    assert "psycopg" in imported
+    assert not [name for name in imported if name.split(".")[0] == "sqlalchemy"]
+    service = WorkupService.open(Settings(), stored.url)
+    try:
+        expected = service.summary_pdf(stored.amended)
+    finally:
+        service.close()
+    assert _pdf_text(pdf.read_bytes()) == _pdf_text(expected)
