@@ -15,7 +15,13 @@ if TYPE_CHECKING:
     from app.report.errors import ReportError, ReportWriteError
     from app.report.files import write_pdf_atomically
     from app.report.raster import render_pages
-    from app.report.sheet import SheetData, build_sheet_data, render_sheet, sheet_pdf
+    from app.report.sheet import (
+        SheetData,
+        build_sheet_data,
+        render_sheet,
+        sheet_layout,
+        sheet_pdf,
+    )
     from app.report.summary_data import ClinicInfo, SummaryData, build_summary_data
     from app.report.summary_render import render_summary, summary_pdf
 
@@ -30,6 +36,7 @@ _MODULES = {
     "render_pages": "raster",
     "render_sheet": "sheet",
     "render_summary": "summary_render",
+    "sheet_layout": "sheet",
     "sheet_pdf": "sheet",
     "summary_pdf": "summary_render",
     "write_pdf_atomically": "files",
@@ -46,6 +53,7 @@ __all__ = [
     "render_pages",
     "render_sheet",
     "render_summary",
+    "sheet_layout",
     "sheet_pdf",
     "summary_pdf",
     "write_pdf_atomically",

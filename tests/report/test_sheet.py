@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from app.domain.sheet_layout import PageCode
 from app.domain.workflow import Workflow
 from app.report import ClinicInfo, build_sheet_data, render_sheet, sheet_pdf
-from app.report.sheet import SheetKind, qr_payload
+from app.report.sheet import SheetKind, reference, sheet_layout
 from tests.report.conftest import flat, pdf_pages
 
 CLINIC = ClinicInfo("City Urology Clinic", "1 Main Street")
@@ -41,7 +42,7 @@ def test_sheet_data_covers_every_item(small_workflow: Workflow) -> None:
     assert kinds["sa_site"] is SheetKind.CHOICE
     assert next(item for item in items if item.item_id == "lab_other").specify
     assert next(item for item in items if item.item_id == "sa_site").indent
-    assert data.qr_payload == "workup:test_workup:v3"
+    assert data.reference == "workup:test_workup:v3"
     assert data.patient_fields == ("Name", "Date of birth", "Chart number")
     assert data.order_choices == ("Ordered", "Done elsewhere", "Not indicated", "Declined")
     assert data.signature_fields == ("Clinician's signature", "Date")
@@ -59,27 +60,40 @@ def test_every_label_and_option_is_printed(small_workflow: Workflow, language: s
     assert yes in text
 
 
-def test_each_page_has_qr_code_and_page_numbers(
+def test_each_page_has_its_page_code_and_page_numbers(
     small_workflow: Workflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reportlab.graphics import renderPDF
-
-    drawn: list[Any] = []
-    original = renderPDF.draw
-
-    def counting(drawing: Any, *args: Any, **kwargs: Any) -> None:
-        drawn.append(drawing)
-        original(drawing, *args, **kwargs)
-
-    monkeypatch.setattr(renderPDF, "draw", counting)
+    codes = _capture_codes(monkeypatch)
     # A long workflow so the sheet needs several pages.
-    pdf = sheet_pdf(_long_workflow(small_workflow), CLINIC, "en")
+    workflow = _long_workflow(small_workflow)
+    pdf = sheet_pdf(workflow, CLINIC, "en")
     pages = pdf_pages(pdf)
     assert len(pages) >= 3
-    assert len(drawn) == len(pages)
-    for number, page in enumerate(pages, start=1):
+    layout = sheet_layout(workflow, "en")
+    assert len(layout.pages) == len(pages)
+    assert codes == [layout.code(number).text() for number in range(1, len(pages) + 1)]
+    for number, (page, code) in enumerate(zip(pages, codes, strict=True), start=1):
+        parsed = PageCode.parse(code)
+        assert (parsed.page, parsed.pages) == (number, len(pages))
+        assert (parsed.workflow_id, parsed.version) == ("test_workup", 3)
+        assert parsed.fingerprint == layout.fingerprint()
         assert f"page {number} of {len(pages)}" in page
         assert "workup:test_workup:v3" in page
+
+
+def _capture_codes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts of the QR codes drawn from now on, in order."""
+    from app.report import sheet_draw
+
+    codes: list[str] = []
+    original = sheet_draw.qr_drawing
+
+    def recording(text: str, size: float) -> Any:
+        codes.append(text)
+        return original(text, size)
+
+    monkeypatch.setattr(sheet_draw, "qr_drawing", recording)
+    return codes
 
 
 def _long_workflow(workflow: Workflow) -> Workflow:
@@ -97,9 +111,9 @@ def _long_workflow(workflow: Workflow) -> Workflow:
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
-def test_no_text_under_nine_points(small_workflow: Workflow, language: str) -> None:
+def test_no_text_under_eight_points(small_workflow: Workflow, language: str) -> None:
     sizes = _font_sizes(sheet_pdf(small_workflow, CLINIC, language))
-    assert min(sizes) >= 9
+    assert min(sizes) >= 8
 
 
 def test_sheet_paper_sizes(small_workflow: Workflow) -> None:
@@ -110,8 +124,8 @@ def test_sheet_paper_sizes(small_workflow: Workflow) -> None:
     assert (round(float(a4.width)), round(float(a4.height))) == (595, 842)
 
 
-def test_qr_payload_names_workflow_and_version(small_workflow: Workflow) -> None:
-    assert qr_payload(small_workflow) == "workup:test_workup:v3"
+def test_reference_names_workflow_and_version(small_workflow: Workflow) -> None:
+    assert reference(small_workflow) == "workup:test_workup:v3"
 
 
 def test_hostile_labels_render(small_workflow: Workflow) -> None:
@@ -152,10 +166,10 @@ def test_shipped_workflow_sheet_is_compact_and_legible(language: str) -> None:
         pytest.skip("the shipped workflow cannot be loaded here")
     pdf = sheet_pdf(workflow, CLINIC, language)
     pages = pdf_pages(pdf)
-    # four A4 pages in English; the longer Russian labels need a fifth
-    assert len(pages) <= (4 if language == "en" else 5)
-    assert min(_font_sizes(pdf)) >= 9
-    payload = qr_payload(workflow)
+    # four A4 pages in both languages, nothing under 8 pt
+    assert len(pages) <= 4
+    assert min(_font_sizes(pdf)) >= 8
+    payload = reference(workflow)
     for number, page in enumerate(pages, start=1):
         assert payload in page
         assert (f"page {number} of" if language == "en" else f"стр. {number} из") in page
