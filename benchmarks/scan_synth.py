@@ -11,16 +11,21 @@ recorded, so a reading can be scored box by box.
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 import zxingcpp
 
+from app.domain.encounter import Encounter, EncounterStatus, OrderState, OrderStatus, Patient
 from app.domain.sheet_layout import Box, PageLayout, Rect, SheetLayout, WritingArea
+from app.domain.values import AnswerValue, YnuDetails
 from app.domain.workflow import YNU_VALUES, Item, ItemKind, Workflow
 
 Gray = npt.NDArray[np.uint8]
@@ -46,6 +51,112 @@ class Pen(StrEnum):
     def chosen(self) -> bool:
         """Whether the mark records the box's choice."""
         return self in (Pen.TICK, Pen.CROSS)
+
+
+# -- random encounters on the real sheet ------------------------------------------------------
+
+
+def random_encounter(workflow: Workflow, rng: random.Random, answered: float = 0.75) -> Encounter:
+    """An encounter of `workflow` with a random answer for a share `answered` of the items
+    that have boxes on paper (the rest left blank), as a draft would hold them."""
+    answers: dict[str, AnswerValue] = {}
+    orders: dict[str, OrderState] = {}
+    for item in workflow.items():
+        if rng.random() >= answered:
+            continue
+        if item.is_order:
+            orders[item.id] = OrderState(rng.choice(list(OrderStatus)))
+        elif item.kind is ItemKind.CHECK:
+            answers[item.id] = True
+        elif item.kind is ItemKind.YNU:
+            answers[item.id] = rng.choice(YNU_VALUES)
+        elif item.kind is ItemKind.YNU_DETAILS:
+            answers[item.id] = YnuDetails(rng.choice(YNU_VALUES))
+        elif item.kind is ItemKind.SINGLE:
+            answers[item.id] = rng.choice(item.options).value
+        elif item.kind is ItemKind.MULTI:
+            chosen = tuple(option.value for option in item.options if rng.random() < 0.35)
+            if chosen:
+                answers[item.id] = chosen
+    now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    return Encounter(
+        id=1,
+        uid="00000000-0000-4000-8000-000000000001",
+        patient=Patient(1, "Test", "Patient", date(1980, 1, 1), "SCAN-1"),
+        workflow_id=workflow.id,
+        workflow_version=workflow.version,
+        workflow_hash=workflow.content_hash,
+        status=EncounterStatus.DRAFT,
+        language="en",
+        clinician="Dr. Test",
+        created_at=now,
+        updated_at=now,
+        answers=answers,
+        orders=orders,
+    )
+
+
+def ticked_marks(layout: SheetLayout, encounter: Encounter) -> dict[tuple[int, str, str], Pen]:
+    """The truth for a pre-filled sheet of `encounter`: a tick in each box its answers
+    choose, every other box empty."""
+    chosen: set[tuple[str, str]] = set()
+    for item_id, state in encounter.orders.items():
+        chosen.add((item_id, state.status.value))
+    for item_id, value in encounter.answers.items():
+        for choice in _choices_of(value):
+            chosen.add((item_id, choice))
+    return {
+        (page.number, box.item_id, box.choice): (
+            Pen.TICK if (box.item_id, box.choice) in chosen else Pen.NONE
+        )
+        for page in layout.pages
+        for box in page.boxes
+    }
+
+
+def _choices_of(value: AnswerValue) -> tuple[str, ...]:
+    if value is True:
+        return ("checked",)
+    if isinstance(value, YnuDetails):
+        return (value.choice,)
+    if isinstance(value, tuple):
+        return value
+    return (value,) if isinstance(value, str) else ()
+
+
+def sheet_pages(
+    workflow: Workflow,
+    language: str,
+    dpi: int,
+    encounter: Encounter | None = None,
+    paper: str = "A4",
+) -> list[Gray]:
+    """The real sheet of `workflow` (pre-filled with `encounter` when given) rasterised at
+    `dpi` with pdftoppm, as a scanner's PDF would be."""
+    from app.report import ClinicInfo, sheet_pdf
+    from app.scan import load_pages
+
+    data = sheet_pdf(workflow, ClinicInfo(), language, paper, encounter=encounter)
+    with tempfile.TemporaryDirectory(prefix="workup-synth-") as folder:
+        path = Path(folder) / "sheet.pdf"
+        path.write_bytes(data)
+        return [page.pixels for page in load_pages(path, dpi)]
+
+
+def add_specials(
+    layout: SheetLayout,
+    marks: dict[tuple[int, str, str], Pen],
+    rng: random.Random,
+    share: float = 0.05,
+) -> dict[tuple[int, str, str], Pen]:
+    """Extra pen work on a share of the empty boxes: a box filled in, a tick struck out by
+    filling the box, a cross; returns only the boxes to draw (the others are printed)."""
+    extra: dict[tuple[int, str, str], Pen] = {}
+    for key, pen in marks.items():
+        if pen is Pen.NONE and rng.random() < share:
+            extra[key] = rng.choice((Pen.FILL, Pen.STRUCK_TICK, Pen.CROSS))
+            marks[key] = extra[key]
+    return extra
 
 
 # -- a layout drawn from a workflow (stands in for the printed sheet's in unit tests) ------

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import zxingcpp
 
 from app.domain.sheet_layout import (
+    CODE_PREFIX,
     Box,
     PageCode,
     PageLayout,
@@ -57,7 +58,7 @@ INK_LEVEL = 0.2
 enough for a light pencil or a dry pen)."""
 SOLID_LEVEL = 0.5
 """A pixel is solid ink when darker than paper by this share of the paper-to-ink difference."""
-EMPTY_BELOW = 0.05
+EMPTY_BELOW = 0.02
 """Share of inked pixels under which a box is empty."""
 MARK_FROM = 0.12
 """Share of inked pixels from which a box holds a mark."""
@@ -90,8 +91,8 @@ others miss on blurred, noisy or compressed scans."""
 QR_CODES = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 LayoutFor = Callable[[str, int, str, str], "SheetLayout | None"]
-"""Computes a sheet's layout from (workflow id, version, language, paper); None when the
-workflow or that version of it is not known."""
+"""Computes a sheet's layout from (workflow id, version, language, paper); None, or a
+ScanError saying why, when the workflow or that version of it is not known."""
 
 
 class BoxState(StrEnum):
@@ -172,8 +173,12 @@ class _Code:
     turned: int
 
 
-def find_code(pixels: Gray, source: str) -> tuple[PageCode, Gray, tuple[float, float], int]:
-    """The page's code, the page turned upright, the QR code's centre in it and the turn.
+Point = tuple[float, float]
+
+
+def find_code(pixels: Gray, source: str) -> tuple[PageCode, Gray, list[Point], int]:
+    """The page's code, the page turned upright, the QR code's corners in it (top left, top
+    right, bottom right, bottom left of the symbol) and the turn.
 
     ScanError when no QR code is found or it is not that of a workup sheet page.
     """
@@ -183,25 +188,25 @@ def find_code(pixels: Gray, source: str) -> tuple[PageCode, Gray, tuple[float, f
             f"{source}: no sheet code found: not a page of a workup sheet, or scanned too "
             "faintly or too blurred"
         )
-    text, orientation, centre = found
+    text, orientation, corners = found
     try:
         code = PageCode.parse(text)
     except SheetCodeError as error:
         raise ScanError(f"{source}: {error}") from error
     turned = round(orientation / 90.0) % 4 * 90
-    upright = pixels
     height, width = pixels.shape
-    x, y = centre
     if turned == 90:
         upright = _uint8(cv2.rotate(pixels, cv2.ROTATE_90_COUNTERCLOCKWISE))
-        centre = (y, width - 1 - x)
+        corners = [(y, width - 1 - x) for x, y in corners]
     elif turned == 180:
         upright = _uint8(cv2.rotate(pixels, cv2.ROTATE_180))
-        centre = (width - 1 - x, height - 1 - y)
+        corners = [(width - 1 - x, height - 1 - y) for x, y in corners]
     elif turned == 270:
         upright = _uint8(cv2.rotate(pixels, cv2.ROTATE_90_CLOCKWISE))
-        centre = (height - 1 - y, x)
-    return code, upright, centre, turned
+        corners = [(height - 1 - y, x) for x, y in corners]
+    else:
+        upright = pixels
+    return code, upright, corners, turned
 
 
 def _uint8(pixels: object) -> Gray:
@@ -209,8 +214,8 @@ def _uint8(pixels: object) -> Gray:
     return np.ascontiguousarray(pixels, dtype=np.uint8)
 
 
-def _decode(pixels: Gray) -> tuple[str, int, tuple[float, float]] | None:
-    """The text, orientation (degrees) and centre of the page's workup QR code, else of any
+def _decode(pixels: Gray) -> tuple[str, int, list[Point]] | None:
+    """The text, orientation (degrees) and corners of the page's workup QR code, else of any
     QR code (which then is not a sheet's); None when there is none."""
     attempts: list[tuple[Gray, float]] = [(pixels, 1.0)]
     longest = max(pixels.shape)
@@ -219,24 +224,23 @@ def _decode(pixels: Gray) -> tuple[str, int, tuple[float, float]] | None:
         attempts.insert(0, (_resize(pixels, factor), factor))
     elif longest < 2000:  # a coarse scan: modules of two or three pixels read better larger
         attempts.append((_resize(pixels, 1.5), 1.5))
-    other: tuple[str, int, tuple[float, float]] | None = None
+    other: tuple[str, int, list[Point]] | None = None
     for image, factor in attempts:
         for binarizer in BINARIZERS:
-            codes = zxingcpp.read_barcodes(
-                image, formats=QR_CODES, binarizer=binarizer
-            )
+            codes = zxingcpp.read_barcodes(image, formats=QR_CODES, binarizer=binarizer)
             for barcode in codes:
                 position = barcode.position
-                corners = (
-                    position.top_left,
-                    position.top_right,
-                    position.bottom_right,
-                    position.bottom_left,
-                )
-                cx = sum(point.x for point in corners) / 4 / factor
-                cy = sum(point.y for point in corners) / 4 / factor
-                found = (barcode.text, int(barcode.orientation), (cx, cy))
-                if barcode.text.startswith("EDW1;"):
+                corners = [
+                    (point.x / factor, point.y / factor)
+                    for point in (
+                        position.top_left,
+                        position.top_right,
+                        position.bottom_right,
+                        position.bottom_left,
+                    )
+                ]
+                found = (barcode.text, int(barcode.orientation), corners)
+                if barcode.text.startswith(CODE_PREFIX + ";"):
                     return found
                 other = other or found
     return other
@@ -251,8 +255,11 @@ def _resize(pixels: Gray, factor: float) -> Gray:
 
 def read_page(pixels: Gray, source: str, layout_for: LayoutFor) -> PageReading:
     """Read one scanned page; ScanError with one line when it cannot be read."""
-    code, upright, qr_centre, turned = find_code(pixels, source)
-    layout = layout_for(code.workflow_id, code.version, code.language, code.paper)
+    code, upright, qr_corners, turned = find_code(pixels, source)
+    try:
+        layout = layout_for(code.workflow_id, code.version, code.language, code.paper)
+    except ScanError as error:
+        raise ScanError(f"{source}: {error}") from error
     if layout is None:
         raise ScanError(
             f"{source}: the page belongs to workflow {code.workflow_id} version {code.version}, "
@@ -265,7 +272,7 @@ def read_page(pixels: Gray, source: str, layout_for: LayoutFor) -> PageReading:
             "print the sheet again and scan that"
         )
     page_layout = layout.pages[code.page - 1]
-    transform = _fit(upright, layout, qr_centre, source)
+    transform = _fit(upright, layout, qr_corners, source)
     size = (round(layout.page_width * SCALE), round(layout.page_height * SCALE))
     to_page = np.diag([SCALE, SCALE, 1.0]) @ np.linalg.inv(transform)
     image = np.asarray(
@@ -289,36 +296,74 @@ def read_page(pixels: Gray, source: str, layout_for: LayoutFor) -> PageReading:
 
 
 def _fit(
-    upright: Gray, layout: SheetLayout, qr_centre: tuple[float, float], source: str
+    upright: Gray, layout: SheetLayout, qr_corners: list[Point], source: str
 ) -> npt.NDArray[np.float64]:
-    """The perspective transform from layout points to pixels of `upright`, fitted to the
-    four registration marks; ScanError when they are not found where the sheet has them."""
+    """The transform from layout points to pixels of `upright`: a perspective one fitted to
+    the four registration marks; when corners are cut off (a skewed page on a scanner's
+    glass), an affine one fitted to three marks, or rotation and scale alone from two (a
+    scanner scales both ways alike). ScanError when fewer marks are found where the sheet
+    has them. (The QR code's corners, as the reader gives them, are a few pixels off: too
+    far for 3 mm boxes, so they only serve to check the fit.)"""
     if len(layout.marks) != 4:
         raise ScanError(f"{source}: the sheet's layout does not have four registration marks")
     width = upright.shape[1]
     scale = width / layout.page_width
+    qr_centre = (
+        sum(x for x, _y in qr_corners) / 4,
+        sum(y for _x, y in qr_corners) / 4,
+    )
     qx, qy = layout.qr.centre
     dark = _dark_mask(upright)
-    found: list[tuple[float, float]] = []
+    found: list[tuple[Point, Point]] = []
     for mark in layout.marks:
         mx, my = mark.centre
         expected = (qr_centre[0] + (mx - qx) * scale, qr_centre[1] + (my - qy) * scale)
         point = _find_mark(dark, expected, mark, scale, width)
-        if point is None:
-            raise ScanError(
-                f"{source}: the registration marks are not found (a corner of the page is "
-                "cut off, covered or written over)"
-            )
-        found.append(point)
-    source_points = np.array([mark.centre for mark in layout.marks], dtype=np.float32)
-    target = np.array(found, dtype=np.float32)
-    transform = np.asarray(cv2.getPerspectiveTransform(source_points, target), dtype=np.float64)
+        if point is not None:
+            found.append((mark.centre, point))
+    if len(found) < 2:
+        raise ScanError(
+            f"{source}: the registration marks are not found (corners of the page are cut "
+            "off, covered or written over)"
+        )
+    if len(found) == 4:
+        source_points = np.array([layout_point for layout_point, _ in found], np.float32)
+        target = np.array([point for _, point in found], np.float32)
+        transform = np.asarray(cv2.getPerspectiveTransform(source_points, target), np.float64)
+    elif len(found) == 3:
+        transform = _affine(found)
+    else:
+        transform = _similarity(found)
     if not _plausible(transform, layout, qr_centre, scale, width):
         raise ScanError(
             f"{source}: the registration marks do not fit the sheet (the page is folded, "
             "photographed at an angle, or not this sheet)"
         )
     return transform
+
+
+def _similarity(pairs: list[tuple[Point, Point]]) -> npt.NDArray[np.float64]:
+    """The rotation, uniform scale and shift taking two points to two others, as a 3 × 3
+    matrix."""
+    (w1, p1), (w2, p2) = ((complex(*a), complex(*b)) for a, b in pairs)
+    turn = (p2 - p1) / (w2 - w1)
+    shift = p1 - turn * w1
+    return np.array(
+        [
+            [turn.real, -turn.imag, shift.real],
+            [turn.imag, turn.real, shift.imag],
+            [0.0, 0.0, 1.0],
+        ]
+    )
+
+
+def _affine(pairs: list[tuple[Point, Point]]) -> npt.NDArray[np.float64]:
+    """The least-squares affine transform taking each pair's first point to its second, as
+    a 3 × 3 matrix."""
+    source = np.array([[x, y, 1.0] for (x, y), _ in pairs], dtype=np.float64)
+    target = np.array([point for _, point in pairs], dtype=np.float64)
+    solution, *_rest = np.linalg.lstsq(source, target, rcond=None)
+    return np.vstack([solution.T, [0.0, 0.0, 1.0]])
 
 
 def _dark_mask(pixels: Gray) -> npt.NDArray[np.uint8]:
@@ -348,7 +393,9 @@ def _find_mark(
     want_w, want_h = mark.width * scale, mark.height * scale
     best: tuple[float, tuple[float, float]] | None = None
     for index in range(1, count):
-        w, h, area = (int(value) for value in stats[index][2:5])
+        left, top, w, h, area = (int(value) for value in stats[index][:5])
+        if left + x0 == 0 or top + y0 == 0 or left + x0 + w == width or top + y0 + h == height:
+            continue  # cut by the image's edge: its centre is not the mark's
         if not (0.75 * want_w <= w <= 1.3 * want_w and 0.75 * want_h <= h <= 1.3 * want_h):
             continue
         if area < 0.6 * w * h:
@@ -392,14 +439,17 @@ def _pixels(rect: Rect, inset: float = 0.0) -> PixelRect:
 
 
 def _levels(image: Gray, layout: SheetLayout) -> tuple[float, float]:
-    """The page's paper level (bright percentile) and ink level (inside the solid marks)."""
+    """The page's paper level (bright percentile) and ink level (inside the solid marks: the
+    lightest of those on the scan)."""
     paper = float(np.percentile(image[::4, ::4], 90))
     inks = []
     for mark in layout.marks:
         inset = min(mark.width, mark.height) * 0.25
         x, y, w, h = _pixels(mark, inset)
         inks.append(float(np.median(image[y : y + h, x : x + w])))
-    return paper, max(inks)
+    # a mark cut off the scan is paper here; the others are the page's ink
+    dark = [ink for ink in inks if ink < paper - MIN_CONTRAST]
+    return paper, max(dark) if dark else min(inks)
 
 
 def _read_box(image: Gray, box: Box, levels: tuple[float, float]) -> BoxReading:
