@@ -89,6 +89,12 @@ def _workflows_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _sheet_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("workflow_id", metavar="WORKFLOW_ID")
+    parser.add_argument(
+        "--prefill",
+        type=_positive_int,
+        metavar="ENCOUNTER_ID",
+        help="print this encounter's answers on the sheet as pen marks",
+    )
     _pdf_options(parser)
 
 
@@ -268,7 +274,7 @@ def _lang(context: _Context) -> str:
 def _cmd_sheet(context: _Context) -> int:
     args = context.args
     service = context.service()
-    data = service.sheet_pdf(args.workflow_id, _lang(context), args.paper)
+    data = service.sheet_pdf(args.workflow_id, _lang(context), args.paper, prefill=args.prefill)
     service.write_pdf(args.out, data)
     print(args.out, file=context.out)
     return EXIT_OK
@@ -638,7 +644,7 @@ def _cmd_gui(context: _Context) -> int:
 _COMMAND_LINE: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "gui": ("start the application window", _gui_arguments),
     "workflows": ("list or validate workflow files", _workflows_arguments),
-    "sheet": ("blank printable workup sheet", _sheet_arguments),
+    "sheet": ("printable workup sheet, blank or pre-filled", _sheet_arguments),
     "scan": ("read scanned sheets into a draft", _scan_arguments),
     "export": ("PDF summary of one encounter, or of many", _export_arguments),
     "encounters": ("list, import or export encounters", _encounters_arguments),

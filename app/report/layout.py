@@ -2,9 +2,10 @@
 
 Both documents are laid out with this rather than with reportlab's flowable framework,
 whose loading alone takes longer than the rest of an export (its paragraph module compiles
-large Unicode patterns at import). Text arrives already broken into lines (see app.report.text.wrap), so
-layout is only stacking boxes: every height is known before anything is drawn, the pages
-are cut first, and each page is then drawn knowing the page count.
+large Unicode patterns at import). Text arrives already broken into lines (see
+app.report.text.wrap), so layout is only stacking boxes: every height is known before
+anything is drawn, the pages are cut first, and each page is then drawn knowing the page
+count.
 
 Scope: the engine places blocks (`Block`: text, spacers, rules, tables, or a document's own
 blocks such as the sheet's items) top to bottom, splits a block that offers a split when it

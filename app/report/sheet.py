@@ -108,7 +108,12 @@ def prefill_of(workflow: Workflow, encounter: Encounter, language: str) -> Prefi
         value = encounter.answers.get(item.id)
         if value is not None:
             _answer_marks(item, value, language, ticked, written)
-    return Prefill(frozenset(ticked), written)
+    patient = encounter.patient
+    return Prefill(
+        frozenset(ticked),
+        written,
+        (patient.display_name, patient.birth_date.strftime("%d.%m.%Y"), patient.chart_number),
+    )
 
 
 def _answer_marks(

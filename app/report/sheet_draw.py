@@ -49,11 +49,13 @@ DATE_TEXT = re.compile(r"^[0-9_]{2}\.[0-9_]{2}\.[0-9]{4}( [0-9]{2}:[0-9]{2})?$")
 
 @dataclass(frozen=True)
 class Prefill:
-    """What a pre-filled sheet shows: the ticked boxes as (item id, choice), and the
-    written answers by (item id, part) as in the layout's writing areas."""
+    """What a pre-filled sheet shows: the ticked boxes as (item id, choice), the written
+    answers by (item id, part) as in the layout's writing areas, and the patient's name,
+    date of birth and chart number in the page header."""
 
     ticked: frozenset[tuple[str, str]] = frozenset()
     written: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    patient: tuple[str, str, str] = ("", "", "")
 
 
 def qr_drawing(text: str, size: float) -> Drawing:
@@ -94,9 +96,10 @@ class _Page:
         self.canvas.setLineWidth(0.5)
         self.canvas.line(x1, self.y(top_down), x2, self.y(top_down))
 
-    def header(self, number: int, pages: int) -> None:
+    def header(self, number: int, pages: int, patient: tuple[str, str, str]) -> None:
         """Page 1: title, workflow, clinic, fields and instructions; then a running title and
-        a patient line. Every page: the footer with the page number."""
+        a patient line. Every page: the footer with the page number. `patient` is written
+        into the fields (pre-filled sheets)."""
         plan, canvas, fonts = self.plan, self.canvas, self.fonts
         data = plan.data
         canvas.saveState()
@@ -105,9 +108,10 @@ class _Page:
                 canvas.setFillColor(MUTED if line.muted else colors.black)
                 self.text(line.x, line.baseline, line.text, line.size, line.bold)
             canvas.setFillColor(colors.black)
-            for label_x, start, end, label in plan.first_fields:
+            for index, (label_x, start, end, label) in enumerate(plan.first_fields):
                 self.text(label_x, plan.fields_baseline, label)
                 self.line(start, end, plan.fields_baseline + 1.5)
+                self.pen_text(start + 2, end - 2, plan.fields_baseline - 1.0, patient[index])
         else:
             room = plan.layout.qr.x - QUIET - MARGIN_X
             title = f"{data.document_title} · {data.workflow_title}, {data.workflow_version}"
@@ -119,6 +123,9 @@ class _Page:
             self.text(MARGIN_X, baseline, label)
             start = MARGIN_X + fonts.width(label, SIZE) + 4
             self.line(start, MARGIN_X + room, baseline + 1.5)
+            self.pen_text(
+                start + 2, MARGIN_X + room, baseline - 1.0, " · ".join(filter(None, patient))
+            )
         left = MARK_INSET + MARK_SIZE + QUIET
         right = self.width - left
         page_label = data.page_label(number, pages)
@@ -179,12 +186,14 @@ class _Page:
         rect = box.rect
         size = rect.width
 
+        scale = rng.uniform(0.9, 1.25)
+
         def point(u: float, v: float) -> tuple[float, float]:
-            """A point at fractions (u, v) of the box, v from its top, with a little wobble."""
-            return (
-                rect.x + size * (u + rng.uniform(-0.04, 0.04)),
-                self.y(rect.y + size * (v + rng.uniform(-0.04, 0.04))),
-            )
+            """A point at fractions (u, v) of the box, v from its top, the mark's size
+            varied about the box's centre, with a little wobble."""
+            u = 0.5 + (u - 0.5) * scale + rng.uniform(-0.04, 0.04)
+            v = 0.5 + (v - 0.5) * scale + rng.uniform(-0.04, 0.04)
+            return rect.x + size * u, self.y(rect.y + size * v)
 
         over = rng.uniform(0.0, 0.35) if rng.random() < 0.4 else 0.0
         if rng.random() < 0.7:
@@ -204,6 +213,17 @@ class _Page:
             path.moveTo(*a)
             path.curveTo(*bend, *bend, *b)
             canvas.drawPath(path, stroke=1, fill=0)
+
+    def pen_text(self, left: float, right: float, baseline: float, text: str) -> None:
+        """`text` written small in ink between `left` and `right` on top-down `baseline`."""
+        if not text:
+            return
+        self.canvas.saveState()
+        self.canvas.setFillColor(PEN_COLOURS[0])
+        self.canvas.setFont(self.fonts.regular, PEN_TEXT_SIZE)
+        fitted = _fit(self.fonts, text, right - left, size=PEN_TEXT_SIZE)
+        self.canvas.drawString(left, self.y(baseline), fitted)
+        self.canvas.restoreState()
 
     def written(self, area: WritingArea, text: str) -> None:
         """A written answer, small, on the area's first line (dates in their cells)."""
@@ -262,7 +282,7 @@ def draw_sheet(plan: SheetPlan, fonts: Fonts, prefill: Prefill | None = None) ->
     total = len(layout.pages)
     for page_layout, placed in zip(layout.pages, plan.placed, strict=True):
         page = _Page(canvas, plan, fonts)
-        page.header(page_layout.number, total)
+        page.header(page_layout.number, total, prefill.patient if prefill else ("", "", ""))
         for block, frame, top in placed:
             block.draw(canvas, frame.x, top, frame.width)
         page.boxes(page_layout.boxes)

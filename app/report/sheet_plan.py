@@ -279,8 +279,9 @@ def plan_sheet(data: SheetData, paper: str, fonts: Fonts) -> SheetPlan:
     for line in wrap(
         fonts.printable(data.document_title), beside_qr, lambda s: fonts.width(s, TITLE_SIZE, True)
     )[:1]:
-        header.append(HeaderLine(MARGIN_X, y + TITLE_SIZE * 0.8, line, TITLE_SIZE, True))
-        y += TITLE_SIZE + 3
+        # the baseline low enough to keep 2 mm of white under the top-left mark
+        header.append(HeaderLine(MARGIN_X, y + TITLE_SIZE - 0.5, line, TITLE_SIZE, True))
+        y += TITLE_SIZE + 3.5
     title = f"{data.workflow_title}, {data.workflow_version}"
     for line in maker.lines(title, beside_qr, True)[:3]:
         header.append(HeaderLine(MARGIN_X, y + 8.3, line, SIZE, True))
