@@ -312,12 +312,17 @@ def _fit(
         sum(x for x, _y in qr_corners) / 4,
         sum(y for _x, y in qr_corners) / 4,
     )
-    qx, qy = layout.qr.centre
+    # where the marks should be: from the QR code's centre, turned and scaled as its top edge
+    (x0, y0), (x1, y1) = qr_corners[0], qr_corners[1]
+    turn = complex(x1 - x0, y1 - y0) / layout.qr.width
+    if not 0.5 * scale < abs(turn) < 2 * scale:
+        turn = complex(scale)
+    qr_layout_centre = complex(*layout.qr.centre)
     dark = _dark_mask(upright)
     found: list[tuple[Point, Point]] = []
     for mark in layout.marks:
-        mx, my = mark.centre
-        expected = (qr_centre[0] + (mx - qx) * scale, qr_centre[1] + (my - qy) * scale)
+        offset = (complex(*mark.centre) - qr_layout_centre) * turn
+        expected = (qr_centre[0] + offset.real, qr_centre[1] + offset.imag)
         point = _find_mark(dark, expected, mark, scale, width)
         if point is not None:
             found.append((mark.centre, point))
@@ -388,14 +393,17 @@ def _find_mark(
     x1, y1 = min(width, int(expected[0] + reach)), min(height, int(expected[1] + reach))
     if x1 - x0 < 4 or y1 - y0 < 4:
         return None
-    window = dark[y0:y1, x0:x1]
-    count, _labels, stats, centroids = cv2.connectedComponentsWithStats(window, connectivity=8)
     want_w, want_h = mark.width * scale, mark.height * scale
+    # an opening removes text and lines touching the mark, which would pull its centre
+    side = max(3, int(min(want_w, want_h) * 0.4))
+    kernel = np.ones((side, side), dtype=np.uint8)
+    window = cv2.morphologyEx(dark[y0:y1, x0:x1], cv2.MORPH_OPEN, kernel)
+    count, _labels, stats, centroids = cv2.connectedComponentsWithStats(window, connectivity=8)
     best: tuple[float, tuple[float, float]] | None = None
     for index in range(1, count):
         left, top, w, h, area = (int(value) for value in stats[index][:5])
-        if left + x0 == 0 or top + y0 == 0 or left + x0 + w == width or top + y0 + h == height:
-            continue  # cut by the image's edge: its centre is not the mark's
+        if left == 0 or top == 0 or left + w == x1 - x0 or top + h == y1 - y0:
+            continue  # cut by the window's or the image's edge: its centre is not the mark's
         if not (0.75 * want_w <= w <= 1.3 * want_w and 0.75 * want_h <= h <= 1.3 * want_h):
             continue
         if area < 0.6 * w * h:
