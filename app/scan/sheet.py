@@ -55,11 +55,18 @@ def read_images(
     found before)."""
     found = list(problems)
     pages: list[PageReading] = []
+    refused: dict[str, list[str]] = {}
     for image in images:
         try:
             pages.append(read_page(image.pixels, image.source, layout_for))
         except ScanError as error:
-            found.append(str(error))
+            text = str(error)
+            reason = text.removeprefix(f"{image.source}: ")
+            refused.setdefault(reason, []).append(image.source)
+    for reason, sources in refused.items():
+        # the same reason for many pages (every page of another version) is said once
+        more = f" and {len(sources) - 1} more pages" if len(sources) > 1 else ""
+        found.append(f"{sources[0]}{more}: {reason}")
     if not pages and not found:
         found.append("no pages to read")
     sheet = _one_sheet(pages, found)
