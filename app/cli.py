@@ -308,8 +308,9 @@ def _cmd_scan(context: _Context) -> int:
             )
             reading = imported.reading
     except services.ScanRefused as refused:
-        for problem in refused.problems:
-            print(f"workup: scan: {_one_line(problem)}", file=context.err)
+        # every problem, on one line like any other error
+        problems = "; also: ".join(_one_line(problem) for problem in refused.problems)
+        print(f"workup: scan: {problems}", file=context.err)
         return EXIT_FAILURE
     language = reading.sheet.layout.language
     stored = set(imported.stored) if imported else set()

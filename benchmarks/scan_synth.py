@@ -447,6 +447,15 @@ def distort(image: Gray, distortion: Distortion, rng: random.Random) -> Gray:
     """The page as a scanner gives it back."""
     height, width = image.shape
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), distortion.angle, distortion.scale)
+    # the scanner's glass is larger than the sheet: the image holds the whole turned page
+    # (scaled with it, as a scan at a slightly other resolution is) and a little more
+    radians = np.deg2rad(abs(distortion.angle))
+    cos, sin = np.cos(radians) * distortion.scale, np.sin(radians) * distortion.scale
+    margin = round(0.01 * width)
+    width = round(width * cos + height * sin) + 2 * margin
+    height = round(image.shape[1] * sin + image.shape[0] * cos) + 2 * margin
+    matrix[0, 2] += width / 2 - image.shape[1] / 2
+    matrix[1, 2] += height / 2 - image.shape[0] / 2
     out = cv2.warpAffine(
         image,
         matrix,

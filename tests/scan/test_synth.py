@@ -74,10 +74,19 @@ def test_marks_are_drawn_into_their_boxes_only(layout: SheetLayout) -> None:
         assert changed == (marks[(1, box.item_id, box.choice)] is not Pen.NONE), box
 
 
-def test_a_distorted_page_keeps_its_size_and_turns_when_asked(layout: SheetLayout) -> None:
+def test_a_distorted_page_is_turned_whole_and_upside_down_when_asked(
+    layout: SheetLayout,
+) -> None:
     page = draw_blank(layout, 1, 60)
     rng = random.Random(4)
-    upright = distort(page, Distortion(angle=3, scale=0.97, blur=1, noise=5, jpeg=70), rng)
-    assert upright.shape == page.shape
+    scan = distort(page, Distortion(angle=3, scale=1.03, blur=1, noise=5, jpeg=70), rng)
+    assert scan.shape[0] > page.shape[0] * 1.03
+    assert scan.shape[1] > page.shape[1] * 1.03
+    dark = np.argwhere(scan < 100)  # the marks at the page's corners are all on the scan
+    assert dark[:, 0].min() > 0
+    assert dark[:, 1].min() > 0
+    assert dark[:, 0].max() < scan.shape[0] - 1
+    assert dark[:, 1].max() < scan.shape[1] - 1
+    plain = distort(page, Distortion(), rng)
     turned = distort(page, Distortion(upside_down=True), rng)
-    assert np.array_equal(turned, page[::-1, ::-1])
+    assert np.array_equal(turned, plain[::-1, ::-1])
