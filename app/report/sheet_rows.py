@@ -18,11 +18,11 @@ from app.report.text import wrap
 
 SIZE = 8.0
 """Every piece of text on the sheet's items is this size (headings and the title larger)."""
-LEADING = 10.0
+LEADING = 9.6
 """The height of a row of text."""
 BOX_LEADING = 10.5
 """The height of a row of text with tick boxes: 2 points between boxes one above the other."""
-BASELINE = 7.9
+BASELINE = 7.6
 """The baseline of a text row, below the row's top."""
 BOX = 8.5
 """The side of a tick box (3 mm)."""
