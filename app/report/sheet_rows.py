@@ -40,7 +40,7 @@ INDENT = 10.0
 CELL = 9.0
 """Width of one digit cell of a date."""
 CELL_HEIGHT = 11.0
-GRID_STEP = BOX + 8.0
+GRID_STEP = BOX + 6.0
 """Distance between the box columns of the order grid."""
 ORDER_CHOICES = ("ordered", "done_elsewhere", "not_indicated", "declined")
 """The order statuses, in the order of the grid's box columns."""
