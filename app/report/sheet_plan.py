@@ -36,6 +36,7 @@ from app.report.layout import (
 from app.report.pages import page_size
 from app.report.sheet_data import SheetData, SheetItem, SheetKind, SheetSection
 from app.report.sheet_rows import (
+    BASELINE,
     BOX,
     BOX_DROP,
     CELL,
@@ -207,7 +208,7 @@ class SheetPlan:
     column_width: float
 
 
-def _fit(fonts: Fonts, text: str, width: float, size: float, bold: bool = False) -> str:
+def fit(fonts: Fonts, text: str, width: float, size: float = SIZE, bold: bool = False) -> str:
     """`text` on one line, shortened with an ellipsis to fit `width`."""
     text = fonts.printable(" ".join(text.split()))
     if fonts.width(text, size, bold) <= width:
@@ -323,10 +324,10 @@ def plan_sheet(data: SheetData, paper: str, fonts: Fonts) -> SheetPlan:
         y += TITLE_SIZE + 3.5
     title = f"{data.workflow_title}, {data.workflow_version}"
     for line in maker.lines(title, beside_qr, True)[:3]:
-        header.append(HeaderLine(MARGIN_X, y + 8.3, line, SIZE, True))
+        header.append(HeaderLine(MARGIN_X, y + BASELINE, line, SIZE, True))
         y += LEADING
     for text in (data.clinic_name, data.clinic_address):
-        header.append(HeaderLine(MARGIN_X, y + 8.3, _fit(fonts, text, beside_qr, SIZE)))
+        header.append(HeaderLine(MARGIN_X, y + BASELINE, fit(fonts, text, beside_qr)))
         y += LEADING
     y = max(y, qr.y + qr.height + QUIET)
     fields: list[tuple[float, float, float, str]] = []
@@ -340,7 +341,7 @@ def plan_sheet(data: SheetData, paper: str, fonts: Fonts) -> SheetPlan:
     fields_baseline = y + 12.0
     y += 17.0
     for line in maker.lines(data.instructions, content):
-        header.append(HeaderLine(MARGIN_X, y + 8.3, line, muted=True))
+        header.append(HeaderLine(MARGIN_X, y + BASELINE, line, muted=True))
         y += LEADING
     first_top = y + 6.0
     # later pages: a running title and a patient line beside the QR code; the left column
