@@ -196,7 +196,7 @@ class _Page:
             v = 0.5 + (v - 0.5) * scale + rng.uniform(-0.04, 0.04)
             return rect.x + size * u, self.y(rect.y + size * v)
 
-        over = rng.uniform(0.0, 0.35) if rng.random() < 0.4 else 0.0
+        over = rng.uniform(0.05, 0.3) if rng.random() < 0.4 else 0.0
         if rng.random() < 0.7:
             # a tick: a short stroke down to the right, then a long one up past the top right
             start, low, end = point(0.15, 0.5), point(0.42, 0.85), point(0.95 + over, -over)

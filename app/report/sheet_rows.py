@@ -108,7 +108,8 @@ class Row(NamedTuple):
 def text_row(*ops: Op) -> Row:
     """A row of text height (a little higher when it has tick boxes)."""
     if any(isinstance(op, BoxOp) for op in ops):
-        return Row(BOX_LEADING, BASELINE + (BOX_LEADING - LEADING) / 2, ops)
+        # the boxes in the middle of the row: 1 point above and below them
+        return Row(BOX_LEADING, (BOX_LEADING - BOX) / 2 + BOX - BOX_DROP, ops)
     return Row(LEADING, BASELINE, ops)
 
 
