@@ -12,9 +12,10 @@ blocks such as the sheet's items) top to bottom, splits a block that offers a sp
 does not fit, keeps groups together (`Together`) and starts pages on request (`NewPage`,
 `NeedRoom`). `paginate` fills one full-width frame per page (the summary); `paginate_frames`
 fills the frames a page has, left to right (the sheet's two columns, the first page's frames
-lower than the others'). It knows nothing of what a page carries around its frames:
-headers, footers, QR codes and registration marks are drawn by the document itself. Text is
-never reflowed here: it is wrapped before it becomes a block.
+lower than the others), and can repeat a block at the top of each frame (`Repeat`: column
+captions over rows that go on in the next column). It knows nothing of what a page carries
+around its frames: headers, footers, QR codes and registration marks are drawn by the
+document itself. Text is never reflowed here: it is wrapped before it becomes a block.
 
 Coordinates follow the canvas: points, origin at the bottom left, y growing upwards. A box
 is drawn from its top edge down.
@@ -283,7 +284,14 @@ class Together(NamedTuple):
     blocks: Sequence[Block]
 
 
-Flow = Block | NeedRoom | NewPage | Together
+class Repeat(NamedTuple):
+    """From here on, `block` is put at the top of every frame the flow goes on in (column
+    captions over rows that continue there); `Repeat(None)` stops it."""
+
+    block: Block | None
+
+
+Flow = Block | NeedRoom | NewPage | Together | Repeat
 Placed = tuple[Block, float]
 """A block and the y of its top edge on its page."""
 
@@ -316,6 +324,7 @@ class _Pages:
         self.y = 0.0
         self.spacing = 0.0
         self.started = False
+        self.repeat: Block | None = None
         self.new_page()
 
     def new_page(self) -> None:
@@ -331,6 +340,10 @@ class _Pages:
         self.y = self.frame.top
         self.spacing = 0.0
         self.started = False
+        if self.repeat is not None:
+            self.pages[-1].append((self.repeat, self.frame, self.y))
+            self.y -= self.repeat.height()
+            self.spacing = self.repeat.space_after
 
     def next_frame(self) -> None:
         """Go on in the page's next frame, or on a new page after its last one."""
@@ -341,7 +354,7 @@ class _Pages:
 
     @property
     def at_top(self) -> bool:
-        """Nothing is placed in the current frame yet."""
+        """Nothing is placed in the current frame yet (but a repeated block)."""
         return not self.started
 
     @property
@@ -357,7 +370,9 @@ class _Pages:
 
     def gap(self, block: Block) -> float:
         """The space between the last block and `block` (none at the top of a frame)."""
-        return 0.0 if self.at_top else self.spacing + block.space_before
+        if self.at_top:
+            return self.spacing if self.repeat is not None else 0.0
+        return self.spacing + block.space_before
 
     def place(self, block: Block) -> None:
         """Put `block` in this frame and the frames it needs after it."""
@@ -396,7 +411,8 @@ def paginate_frames(flow: Sequence[Flow], frames: Frames) -> list[list[FramePlac
     """The blocks of `flow` placed in the frames of as many pages as they need.
 
     `NewPage` and `NeedRoom` act on pages (a `NeedRoom` that the current frame cannot give
-    goes on in the next frame); `Together` keeps its blocks in one frame when they fit in one.
+    goes on in the next frame); `Together` keeps its blocks in one frame when they fit in one;
+    `Repeat` puts a block at the top of every frame entered until the next `Repeat`.
     """
     pages = _Pages(frames)
     for item in flow:
@@ -414,6 +430,8 @@ def paginate_frames(flow: Sequence[Flow], frames: Frames) -> list[list[FramePlac
                     pages.next_frame()
             for block in blocks:
                 pages.place(block)
+        elif isinstance(item, Repeat):
+            pages.repeat = item.block
         else:
             pages.place(item)
     return pages.pages

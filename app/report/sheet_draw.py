@@ -35,6 +35,7 @@ from app.report.sheet_plan import (
     MUTED,
     QUIET,
     SheetPlan,
+    fit,
 )
 from app.report.sheet_rows import BASELINE, CELL, LEADING, SIZE, WRITE_BASELINE, WRITE_ROW
 
@@ -117,7 +118,7 @@ class _Page:
             title = f"{data.document_title} · {data.workflow_title}, {data.workflow_version}"
             top = HEADER_TOP
             canvas.setFillColor(colors.black)
-            self.text(MARGIN_X, top + BASELINE, _fit(fonts, title, room, True), bold=True)
+            self.text(MARGIN_X, top + BASELINE, fit(fonts, title, room, bold=True), bold=True)
             label = data.labels["patient"] + ":"
             baseline = top + LEADING + WRITE_ROW - WRITE_BASELINE
             self.text(MARGIN_X, baseline, label)
@@ -133,7 +134,7 @@ class _Page:
         baseline = self.height - FOOTER_BASELINE
         room = right - left - fonts.width(page_label, SIZE) - 12
         footer = f"{data.reference} · {data.workflow_title}, {data.workflow_version}"
-        self.text(left, baseline, _fit(fonts, footer, room))
+        self.text(left, baseline, fit(fonts, footer, room))
         canvas.setFont(fonts.regular, SIZE)
         canvas.drawRightString(right, self.y(baseline), page_label)
         canvas.restoreState()
@@ -195,7 +196,7 @@ class _Page:
             v = 0.5 + (v - 0.5) * scale + rng.uniform(-0.04, 0.04)
             return rect.x + size * u, self.y(rect.y + size * v)
 
-        over = rng.uniform(0.0, 0.35) if rng.random() < 0.4 else 0.0
+        over = rng.uniform(0.05, 0.3) if rng.random() < 0.4 else 0.0
         if rng.random() < 0.7:
             # a tick: a short stroke down to the right, then a long one up past the top right
             start, low, end = point(0.15, 0.5), point(0.42, 0.85), point(0.95 + over, -over)
@@ -221,7 +222,7 @@ class _Page:
         self.canvas.saveState()
         self.canvas.setFillColor(PEN_COLOURS[0])
         self.canvas.setFont(self.fonts.regular, PEN_TEXT_SIZE)
-        fitted = _fit(self.fonts, text, right - left, size=PEN_TEXT_SIZE)
+        fitted = fit(self.fonts, text, right - left, PEN_TEXT_SIZE)
         self.canvas.drawString(left, self.y(baseline), fitted)
         self.canvas.restoreState()
 
@@ -241,7 +242,7 @@ class _Page:
             return
         baseline = rect.y + min(rect.height, 14.5) - WRITE_BASELINE - 2.0
         canvas.drawString(
-            rect.x + 2, self.y(baseline), _fit(self.fonts, text, rect.width - 4, size=PEN_TEXT_SIZE)
+            rect.x + 2, self.y(baseline), fit(self.fonts, text, rect.width - 4, PEN_TEXT_SIZE)
         )
 
 
@@ -258,16 +259,6 @@ def _cell_positions(time: bool) -> list[float]:
             x += CELL
         x += after
     return positions
-
-
-def _fit(fonts: Fonts, text: str, width: float, bold: bool = False, size: float = SIZE) -> str:
-    """`text` on one line, shortened with an ellipsis to fit `width`."""
-    text = fonts.printable(" ".join(text.split()))
-    if fonts.width(text, size, bold) <= width:
-        return text
-    while text and fonts.width(text + "…", size, bold) > width:
-        text = text[: len(text) - max(len(text) // 8, 1)]
-    return text + "…"
 
 
 def draw_sheet(plan: SheetPlan, fonts: Fonts, prefill: Prefill | None = None) -> bytes:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -23,10 +24,19 @@ from reportlab.pdfgen.canvas import Canvas
 
 from app.domain.sheet_layout import Box, PageLayout, Rect, SheetLayout, WritingArea
 from app.report.fonts import Fonts
-from app.report.layout import Block, Flow, Frame, FramePlaced, Together, paginate_frames
+from app.report.layout import (
+    Block,
+    Flow,
+    Frame,
+    FramePlaced,
+    Repeat,
+    Together,
+    paginate_frames,
+)
 from app.report.pages import page_size
-from app.report.sheet_data import SheetData, SheetItem, SheetKind
+from app.report.sheet_data import SheetData, SheetItem, SheetKind, SheetSection
 from app.report.sheet_rows import (
+    BASELINE,
     BOX,
     BOX_DROP,
     CELL,
@@ -198,7 +208,7 @@ class SheetPlan:
     column_width: float
 
 
-def _fit(fonts: Fonts, text: str, width: float, size: float, bold: bool = False) -> str:
+def fit(fonts: Fonts, text: str, width: float, size: float = SIZE, bold: bool = False) -> str:
     """`text` on one line, shortened with an ellipsis to fit `width`."""
     text = fonts.printable(" ".join(text.split()))
     if fonts.width(text, size, bold) <= width:
@@ -225,40 +235,70 @@ def qr_rect(page_width: float) -> Rect:
     return Rect(page_width - MARK_INSET - MARK_SIZE - QUIET - QR_SIZE, MARK_INSET, QR_SIZE, QR_SIZE)
 
 
-def _flow(maker: RowMaker, data: SheetData, width: float) -> list[Flow]:
-    """The sections as blocks: a heading kept with its note and first item, a grid's
-    captions kept with the row under them."""
+GRIDS = (SheetKind.ORDER_GRID, SheetKind.YNU_GRID)
+YNU_KINDS = (SheetKind.YNU, SheetKind.YNU_DETAILS)
+
+
+class _Step(NamedTuple):
+    """A block of the flow: whether it stays with the next one, and what it starts or ends
+    repeating at the top of columns (None: nothing)."""
+
+    block: Block
+    glued: bool
+    before: Repeat | None = None
+    after: Repeat | None = None
+
+
+def _section_steps(maker: RowMaker, section: SheetSection, width: float) -> list[_Step]:
+    """A section as steps: its heading kept with its note and first item, a grid's
+    captions kept with the row under them and repeated at the top of every column the
+    grid goes on in."""
     fonts = maker.fonts
+    text = f"{section.code}  {section.title}" if section.code else section.title
+    heading = wrap(fonts.printable(text), width - 8, lambda s: fonts.width(s, HEADING_SIZE, True))
+    steps = [_Step(HeadingBlock(fonts, heading), True)]
+    if section.note:
+        note = [text_row(TextOp(0.0, line)) for line in maker.lines(section.note, width)]
+        steps.append(_Step(ItemBlock(fonts, note, muted=True, space_after=3.0), True))
+    repeating: SheetKind | None = None
+    for item in section.items:
+        rows = maker.item_rows(item, width)
+        block = ItemBlock(fonts, rows)
+        before = None
+        # Yes/No captions stand over Yes/No questions only; the order grid's numbers over
+        # the whole section (its order details are indented under their orders)
+        if repeating is SheetKind.YNU_GRID and item.kind not in (*YNU_KINDS, *GRIDS):
+            before, repeating = Repeat(None), None
+        if item.kind in GRIDS:
+            repeating = item.kind
+            captions = ItemBlock(fonts, rows[-1:])
+            steps.append(_Step(block, True, before, Repeat(captions)))
+            continue
+        steps.append(_Step(block, False, before))
+    if repeating is not None:
+        last = steps[-1]
+        steps[-1] = last._replace(after=Repeat(None))
+    return steps
+
+
+def _flow(maker: RowMaker, data: SheetData, width: float) -> list[Flow]:
+    """The sections as blocks, ending with the signature lines."""
     flow: list[Flow] = []
+    group: list[Block] = []
+    afters: list[Repeat] = []
     for section in data.sections:
-        text = f"{section.code}  {section.title}" if section.code else section.title
-        heading = wrap(
-            fonts.printable(text), width - 8, lambda s: fonts.width(s, HEADING_SIZE, True)
-        )
-        group: list[Block] = [HeadingBlock(fonts, heading)]
-        if section.note:
-            note = [text_row(TextOp(0.0, line)) for line in maker.lines(section.note, width)]
-            group.append(ItemBlock(fonts, note, muted=True, space_after=3.0))
-        keep = 1
-        for item in section.items:
-            block = ItemBlock(fonts, maker.item_rows(item, width))
-            if keep:
-                group.append(block)
-                keep -= 1
-                if item.kind in (SheetKind.ORDER_GRID, SheetKind.YNU_GRID):
-                    keep += 1
-                if not keep:
-                    flow.append(Together(tuple(group)))
-                continue
-            if item.kind in (SheetKind.ORDER_GRID, SheetKind.YNU_GRID):
-                group = [block]
-                keep = 1
-                continue
-            flow.append(block)
-        if keep:
-            flow.append(Together(tuple(group)))
+        for step in _section_steps(maker, section, width):
+            if step.before is not None:
+                flow.append(step.before)
+            group.append(step.block)
+            if step.after is not None:
+                afters.append(step.after)
+            if not step.glued:
+                flow.append(group[0] if len(group) == 1 else Together(tuple(group)))
+                flow.extend(afters)
+                group, afters = [], []
     signature = SheetItem("", SheetKind.SIGNATURE, "")
-    flow.append(ItemBlock(fonts, maker.item_rows(signature, width)))
+    flow.append(ItemBlock(maker.fonts, maker.item_rows(signature, width)))
     return flow
 
 
@@ -284,10 +324,10 @@ def plan_sheet(data: SheetData, paper: str, fonts: Fonts) -> SheetPlan:
         y += TITLE_SIZE + 3.5
     title = f"{data.workflow_title}, {data.workflow_version}"
     for line in maker.lines(title, beside_qr, True)[:3]:
-        header.append(HeaderLine(MARGIN_X, y + 8.3, line, SIZE, True))
+        header.append(HeaderLine(MARGIN_X, y + BASELINE, line, SIZE, True))
         y += LEADING
     for text in (data.clinic_name, data.clinic_address):
-        header.append(HeaderLine(MARGIN_X, y + 8.3, _fit(fonts, text, beside_qr, SIZE)))
+        header.append(HeaderLine(MARGIN_X, y + BASELINE, fit(fonts, text, beside_qr)))
         y += LEADING
     y = max(y, qr.y + qr.height + QUIET)
     fields: list[tuple[float, float, float, str]] = []
@@ -301,7 +341,7 @@ def plan_sheet(data: SheetData, paper: str, fonts: Fonts) -> SheetPlan:
     fields_baseline = y + 12.0
     y += 17.0
     for line in maker.lines(data.instructions, content):
-        header.append(HeaderLine(MARGIN_X, y + 8.3, line, muted=True))
+        header.append(HeaderLine(MARGIN_X, y + BASELINE, line, muted=True))
         y += LEADING
     first_top = y + 6.0
     # later pages: a running title and a patient line beside the QR code; the left column

@@ -18,11 +18,11 @@ from app.report.text import wrap
 
 SIZE = 8.0
 """Every piece of text on the sheet's items is this size (headings and the title larger)."""
-LEADING = 10.0
+LEADING = 9.6
 """The height of a row of text."""
 BOX_LEADING = 10.5
 """The height of a row of text with tick boxes: 2 points between boxes one above the other."""
-BASELINE = 7.9
+BASELINE = 7.6
 """The baseline of a text row, below the row's top."""
 BOX = 8.5
 """The side of a tick box (3 mm)."""
@@ -40,7 +40,7 @@ INDENT = 10.0
 CELL = 9.0
 """Width of one digit cell of a date."""
 CELL_HEIGHT = 11.0
-GRID_STEP = BOX + 8.0
+GRID_STEP = BOX + 6.0
 """Distance between the box columns of the order grid."""
 ORDER_CHOICES = ("ordered", "done_elsewhere", "not_indicated", "declined")
 """The order statuses, in the order of the grid's box columns."""
@@ -108,7 +108,8 @@ class Row(NamedTuple):
 def text_row(*ops: Op) -> Row:
     """A row of text height (a little higher when it has tick boxes)."""
     if any(isinstance(op, BoxOp) for op in ops):
-        return Row(BOX_LEADING, BASELINE + (BOX_LEADING - LEADING) / 2, ops)
+        # the boxes in the middle of the row: 1 point above and below them
+        return Row(BOX_LEADING, (BOX_LEADING - BOX) / 2 + BOX - BOX_DROP, ops)
     return Row(LEADING, BASELINE, ops)
 
 

@@ -75,3 +75,16 @@ def clear_around(pixels: Any, rect: Rect, margin: float) -> bool:
             if not inside and pixels[x, y] < 200:
                 return False
     return True
+
+
+def ink_around(pixels: Any, rect: Rect, near: int = 2, far: int = 3) -> int:
+    """How many pixels of the ring `near` to `far` pixels outside `rect` are dark."""
+    left, top = _px(rect.x), _px(rect.y)
+    right, bottom = _px(rect.x + rect.width), _px(rect.y + rect.height)
+    count = 0
+    for x in range(left - far, right + far + 1):
+        for y in range(top - far, bottom + far + 1):
+            inner = left - near < x < right + near and top - near < y < bottom + near
+            if not inner and pixels[x, y] < 128:
+                count += 1
+    return count

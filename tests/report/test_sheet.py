@@ -18,7 +18,14 @@ from app.report.sheet import SheetKind, prefill_of, reference, sheet_layout
 from app.report.sheet_plan import plan_sheet
 from tests.report.builders import make_encounter
 from tests.report.conftest import flat, pdf_pages
-from tests.report.sheet_pixels import clear_around, ink, outline_and_empty, page_images, solid
+from tests.report.sheet_pixels import (
+    clear_around,
+    ink,
+    ink_around,
+    outline_and_empty,
+    page_images,
+    solid,
+)
 
 MM = 72 / 25.4
 
@@ -241,6 +248,8 @@ def test_layout_boxes_are_where_the_pdf_draws_them(
         assert page.boxes
         for box in page.boxes:
             assert outline_and_empty(pixels, box.rect), (page.number, box)
+            # white around each box: no text or line touches it
+            assert ink_around(pixels, box.rect, far=2) == 0, (page.number, box)
         for mark in layout.marks:
             assert solid(pixels, mark), mark
             assert clear_around(pixels, mark, 2 * MM), mark
@@ -262,6 +271,8 @@ def test_shipped_sheet_boxes_are_drawn_where_the_layout_has_them() -> None:
     for pixels, page in zip(images, layout.pages, strict=True):
         misplaced = [box for box in page.boxes if not outline_and_empty(pixels, box.rect)]
         assert not misplaced, misplaced[:3]
+        crowded = [box for box in page.boxes if ink_around(pixels, box.rect, far=2)]
+        assert not crowded, crowded[:3]
 
 
 def test_the_clinic_does_not_move_anything(small_workflow: Workflow) -> None:
@@ -409,18 +420,20 @@ def test_prefilled_sheet_has_pen_marks_in_exactly_the_answered_boxes(
     images = page_images(pdf)
     assert len(images) == len(layout.pages)
     patterns: set[tuple[int, ...]] = set()
-    marked = 0
+    marked = beyond = 0
     for pixels, page in zip(images, layout.pages, strict=True):
         for box in page.boxes:
             if (box.item_id, box.choice) in prefill.ticked:
                 assert ink(pixels, box.rect, inset=2) >= 10, box
                 patterns.add(_pattern(pixels, box.rect))
                 marked += 1
+                beyond += ink_around(pixels, box.rect) > 0
             else:
                 assert outline_and_empty(pixels, box.rect), box
     assert marked == len(prefill.ticked)
-    # hand-like: no two marks alike
+    # hand-like: no two marks alike, some running past the box's edge, most not
     assert len(patterns) == marked
+    assert 0 < beyond < marked
     widths = {float(width) for width in re.findall(r"([\d.]+) w\b", _content(pdf))}
     pen_widths = {width for width in widths if width not in (0.0, 0.5, 0.6, 0.8)}
     assert pen_widths
