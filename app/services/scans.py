@@ -23,10 +23,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.domain.encounter import OrderState, Patient
+from app.domain.encounter import Encounter, OrderState, Patient
 from app.domain.values import AnswerValue, to_json
 from app.domain.workflow import LANGUAGES, Workflow
-from app.services.errors import InvalidInputError, NotFoundError, ServiceError
+from app.services.errors import ConflictError, InvalidInputError, NotFoundError, ServiceError
 
 if TYPE_CHECKING:
     from app.domain.sheet_layout import SheetLayout
@@ -178,9 +178,10 @@ def import_scans(
         created = True
     stored: list[str] = []
     kept: list[str] = []
+    held = service.encounter(encounter_id)
     try:
         for item_reading in reading.items:
-            _store(service, encounter_id, item_reading, actor, stored, kept)
+            _store(service, held, item_reading, actor, stored, kept)
     except ServiceError as error:
         raise ServiceError(
             f"{error}; encounter {encounter_id} holds {len(stored)} readings stored before "
@@ -202,35 +203,40 @@ def _patient_by_chart(service: WorkupService, chart_number: str) -> Patient:
 
 def _store(
     service: WorkupService,
-    encounter_id: int,
+    encounter: Encounter,
     reading: ItemReading,
     actor: str,
     stored: list[str],
     kept: list[str],
 ) -> None:
-    """Store one clear reading unless the draft already holds another value for it."""
+    """Store one clear reading unless the draft (`encounter` as it was before the import)
+    holds another value for it; an answer another workstation stored meanwhile is kept."""
     from app.scan import ItemState
 
     if reading.state is not ItemState.READ or reading.value is None:
         return
     item = reading.item
-    encounter = service.encounter(encounter_id)
-    if item.is_order:
-        assert isinstance(reading.value, OrderState)
-        current_order = encounter.orders.get(item.id)
-        if current_order is not None:
-            if current_order.status is not reading.value.status:
-                kept.append(item.id)
-            return
-        service.set_order(encounter_id, item.id, reading.value, actor, base=None)
-    else:
-        assert not isinstance(reading.value, OrderState)
-        current = encounter.answers.get(item.id)
-        if current is not None:
-            if to_json(item, current) != to_json(item, reading.value):
-                kept.append(item.id)
-            return
-        service.set_answer(encounter_id, item.id, reading.value, actor, base=None)
+    encounter_id = encounter.id or 0
+    try:
+        if item.is_order:
+            assert isinstance(reading.value, OrderState)
+            current_order = encounter.orders.get(item.id)
+            if current_order is not None:
+                if current_order.status is not reading.value.status:
+                    kept.append(item.id)
+                return
+            service.set_order(encounter_id, item.id, reading.value, actor, base=None)
+        else:
+            assert not isinstance(reading.value, OrderState)
+            current = encounter.answers.get(item.id)
+            if current is not None:
+                if to_json(item, current) != to_json(item, reading.value):
+                    kept.append(item.id)
+                return
+            service.set_answer(encounter_id, item.id, reading.value, actor, base=None)
+    except ConflictError:
+        kept.append(item.id)
+        return
     stored.append(item.id)
 
 
