@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint screenshots system-deps bytecode bench bench-server bundle deb package-test clean
+.PHONY: run demo test lint screenshots system-deps bytecode bench bench-scan bench-server bundle deb package-test clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ test: system-deps $(STAMP) lint
 # out/bench/ and reused); prints one table.
 bench: system-deps $(STAMP) bytecode bundle
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks.run_all
+
+# Reading scanned sheets alone: synthetic scans at 150, 200 and 300 dpi (also in `make bench`).
+bench-scan: system-deps $(STAMP)
+	$(BIN)/python -m benchmarks.bench_scan
 
 # The self-contained application (PyInstaller, one folder, no Python needed): dist/workup/.
 bundle: system-deps $(PACKAGE_STAMP)

@@ -91,7 +91,31 @@ def _workflows_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _sheet_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("workflow_id", metavar="WORKFLOW_ID")
+    parser.add_argument(
+        "--prefill",
+        type=_positive_int,
+        metavar="ENCOUNTER_ID",
+        help="print this encounter's answers on the sheet as pen marks",
+    )
     _pdf_options(parser)
+
+
+def _scan_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument(
+        "--encounter", type=_positive_int, metavar="ID", help="add the readings to this draft"
+    )
+    target.add_argument(
+        "--patient", metavar="CHART", help="start a draft for the patient with this chart number"
+    )
+    parser.add_argument("--clinician", metavar="NAME", help="with --patient: who starts the draft")
+    parser.add_argument(
+        "--readings-out",
+        type=Path,
+        metavar="F.json",
+        help="write every reading (boxes, states, crops' hashes) as JSON",
+    )
 
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -263,9 +287,78 @@ def _lang(context: _Context) -> str:
 def _cmd_sheet(context: _Context) -> int:
     args = context.args
     service = context.service()
-    data = service.sheet_pdf(args.workflow_id, _lang(context), args.paper)
+    data = service.sheet_pdf(args.workflow_id, _lang(context), args.paper, prefill=args.prefill)
     service.write_pdf(args.out, data)
     print(args.out, file=context.out)
+    return EXIT_OK
+
+
+def _cmd_scan(context: _Context) -> int:
+    from datetime import UTC, datetime
+
+    from app.domain.encounter import OrderState
+    from app.domain.values import display_value
+
+    args = context.args
+    if args.clinician and not args.patient:
+        raise CommandError("workup scan: --clinician goes with --patient", EXIT_USAGE)
+    if args.readings_out and args.encounter is None and args.patient is None:
+        raise CommandError(
+            "workup scan: --readings-out goes with --encounter or --patient", EXIT_USAGE
+        )
+    service = context.service()
+    try:
+        if args.encounter is None and args.patient is None:
+            reading = services.read_scans(service, args.files)
+            imported = None
+        else:
+            imported = services.import_scans(
+                service,
+                args.files,
+                encounter_id=args.encounter,
+                chart_number=args.patient,
+                clinician=args.clinician,
+            )
+            reading = imported.reading
+    except services.ScanRefused as refused:
+        # every problem, on one line like any other error
+        problems = "; also: ".join(_one_line(problem) for problem in refused.problems)
+        print(f"workup: scan: {problems}", file=context.err)
+        return EXIT_FAILURE
+    language = reading.sheet.layout.language
+    stored = set(imported.stored) if imported else set()
+    kept = set(imported.kept) if imported else set()
+    for item in reading.items:
+        value = item.value
+        if value is None:
+            shown = ""
+        elif isinstance(value, OrderState):
+            shown = value.status.value
+        else:
+            shown = display_value(item.item, value, language)
+        mark = "stored" if item.item.id in stored else "kept" if item.item.id in kept else ""
+        fields = (item.item.id, item.state.value, str(shown), mark, item.note)
+        print("\t".join(_plain(field) for field in fields), file=context.out)
+    counts = dict.fromkeys(("read", "unclear", "written", "empty"), 0)
+    for item in reading.items:
+        counts[item.state.value] += 1
+    summary = (
+        f"{len(reading.sheet.pages)} pages of {reading.workflow.id} version "
+        f"{reading.workflow.version}: {counts['read']} items read, {counts['unclear']} "
+        f"unclear, {counts['written']} written by hand (kept as images), {counts['empty']} empty"
+    )
+    if imported is not None:
+        verb = "started" if imported.created else "added to"
+        summary += (
+            f"; draft {imported.encounter_id} {verb} with {len(imported.stored)} answers "
+            "from paper, to confirm"
+        )
+        if imported.kept:
+            summary += f"; {len(imported.kept)} answers already in the draft were kept"
+    print(summary, file=context.err)
+    if args.readings_out is not None and imported is not None:
+        data = services.readings_json(imported, datetime.now(UTC))
+        service.write_file(args.readings_out, data)
     return EXIT_OK
 
 
@@ -561,7 +654,8 @@ def _cmd_gui(context: _Context) -> int:
 _COMMAND_LINE: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "gui": ("start the application window", _gui_arguments),
     "workflows": ("list or validate workflow files", _workflows_arguments),
-    "sheet": ("blank printable workup sheet", _sheet_arguments),
+    "sheet": ("printable workup sheet, blank or pre-filled", _sheet_arguments),
+    "scan": ("read scanned sheets into a draft", _scan_arguments),
     "export": ("PDF summary of one encounter, or of many", _export_arguments),
     "encounters": ("list, import or export encounters", _encounters_arguments),
     "db": ("database schema and checks", _db_arguments),
@@ -574,6 +668,7 @@ COMMANDS: dict[str, Callable[[_Context], int]] = {
     "gui": _cmd_gui,
     "workflows": _cmd_workflows,
     "sheet": _cmd_sheet,
+    "scan": _cmd_scan,
     "export": _cmd_export,
     "encounters": _cmd_encounters,
     "db": _cmd_db,

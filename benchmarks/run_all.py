@@ -23,7 +23,14 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from benchmarks import bench_backup, bench_gui, bench_pdf, bench_startup, bench_storage
+from benchmarks import (
+    bench_backup,
+    bench_gui,
+    bench_pdf,
+    bench_scan,
+    bench_startup,
+    bench_storage,
+)
 from benchmarks.common import Result, benchmark_database, format_table, sqlite_url
 
 BENCHMARKS: list[tuple[str, Callable[[str], list[Any]]]] = [
@@ -32,6 +39,7 @@ BENCHMARKS: list[tuple[str, Callable[[str], list[Any]]]] = [
     ("PDF", bench_pdf.results),
     ("GUI memory and typing", bench_gui.results),
     ("backups", bench_backup.results),
+    ("paper scan", bench_scan.results),
 ]
 LATENCY_BENCHMARKS: list[tuple[str, Callable[[str], list[Any]]]] = [
     ("start-up", lambda url: bench_startup.results(url, runs=5)[:1]),

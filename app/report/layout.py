@@ -1,10 +1,21 @@
-"""A small page layout drawn straight on the reportlab canvas: text, tables, rules, breaks.
+"""The one page layout engine of the PDFs: blocks stacked into pages, or into columns.
 
-The summary is laid out with this rather than with reportlab.platypus, whose loading alone
-takes longer than the rest of an export (its paragraph module compiles large Unicode
-patterns at import). Text arrives already broken into lines (see app.report.text.wrap), so
-layout is only stacking boxes: every height is known before anything is drawn, the pages
-are cut first, and each page is then drawn knowing the page count.
+Both documents are laid out with this rather than with reportlab's flowable framework,
+whose loading alone takes longer than the rest of an export (its paragraph module compiles
+large Unicode patterns at import). Text arrives already broken into lines (see
+app.report.text.wrap), so layout is only stacking boxes: every height is known before
+anything is drawn, the pages are cut first, and each page is then drawn knowing the page
+count.
+
+Scope: the engine places blocks (`Block`: text, spacers, rules, tables, or a document's own
+blocks such as the sheet's items) top to bottom, splits a block that offers a split when it
+does not fit, keeps groups together (`Together`) and starts pages on request (`NewPage`,
+`NeedRoom`). `paginate` fills one full-width frame per page (the summary); `paginate_frames`
+fills the frames a page has, left to right (the sheet's two columns, the first page's frames
+lower than the others), and can repeat a block at the top of each frame (`Repeat`: column
+captions over rows that go on in the next column). It knows nothing of what a page carries
+around its frames: headers, footers, QR codes and registration marks are drawn by the
+document itself. Text is never reflowed here: it is wrapped before it becomes a block.
 
 Coordinates follow the canvas: points, origin at the bottom left, y growing upwards. A box
 is drawn from its top edge down.
@@ -273,40 +284,98 @@ class Together(NamedTuple):
     blocks: Sequence[Block]
 
 
-Flow = Block | NeedRoom | NewPage | Together
+class Repeat(NamedTuple):
+    """From here on, `block` is put at the top of every frame the flow goes on in (column
+    captions over rows that continue there); `Repeat(None)` stops it."""
+
+    block: Block | None
+
+
+Flow = Block | NeedRoom | NewPage | Together | Repeat
 Placed = tuple[Block, float]
 """A block and the y of its top edge on its page."""
 
 
-class _Pages:
-    """Cuts a flow into pages of a frame `top` to `bottom` points high."""
+class Frame(NamedTuple):
+    """A region of a page that blocks are stacked into: left edge, width, top and bottom y."""
 
-    def __init__(self, top: float, bottom: float) -> None:
-        self.top = top
-        self.bottom = bottom
-        self.pages: list[list[Placed]] = []
-        self.y = top
+    x: float
+    width: float
+    top: float
+    bottom: float
+
+
+FramePlaced = tuple[Block, Frame, float]
+"""A block, the frame it is in and the y of its top edge on its page."""
+
+Frames = Callable[[int], Sequence[Frame]]
+"""The frames of page `index` (from 0), in the order they are filled."""
+
+
+class _Pages:
+    """Cuts a flow into pages whose frames `frames(page)` gives."""
+
+    def __init__(self, frames: Frames) -> None:
+        self.frames = frames
+        self.pages: list[list[FramePlaced]] = []
+        self.page_frames: Sequence[Frame] = ()
+        self.frame_index = 0
+        self.frame = Frame(0.0, 0.0, 0.0, 0.0)
+        self.y = 0.0
         self.spacing = 0.0
+        self.started = False
+        self.repeat: Block | None = None
         self.new_page()
 
     def new_page(self) -> None:
         self.pages.append([])
-        self.y = self.top
+        self.page_frames = self.frames(len(self.pages) - 1)
+        if not self.page_frames:
+            raise ValueError("a page needs at least one frame")
+        self._enter(0)
+
+    def _enter(self, index: int) -> None:
+        self.frame_index = index
+        self.frame = self.page_frames[index]
+        self.y = self.frame.top
         self.spacing = 0.0
+        self.started = False
+        if self.repeat is not None:
+            self.pages[-1].append((self.repeat, self.frame, self.y))
+            self.y -= self.repeat.height()
+            self.spacing = self.repeat.space_after
+
+    def next_frame(self) -> None:
+        """Go on in the page's next frame, or on a new page after its last one."""
+        if self.frame_index + 1 < len(self.page_frames):
+            self._enter(self.frame_index + 1)
+        else:
+            self.new_page()
 
     @property
     def at_top(self) -> bool:
+        """Nothing is placed in the current frame yet (but a repeated block)."""
+        return not self.started
+
+    @property
+    def page_empty(self) -> bool:
+        """Nothing is placed on the current page yet."""
         return not self.pages[-1]
 
     def room(self) -> float:
-        return self.y - self.bottom
+        return self.y - self.frame.bottom
+
+    def frame_height(self) -> float:
+        return self.frame.top - self.frame.bottom
 
     def gap(self, block: Block) -> float:
-        """The space between the last block and `block` (none at the top of a page)."""
-        return 0.0 if self.at_top else self.spacing + block.space_before
+        """The space between the last block and `block` (none at the top of a frame)."""
+        if self.at_top:
+            return self.spacing if self.repeat is not None else 0.0
+        return self.spacing + block.space_before
 
     def place(self, block: Block) -> None:
-        """Put `block` on this page and the pages it needs after it."""
+        """Put `block` in this frame and the frames it needs after it."""
         while True:
             gap = self.gap(block)
             if gap + block.height() <= self.room():
@@ -316,38 +385,53 @@ class _Pages:
             if parts is not None:
                 head, block = parts
                 self._put(head, gap)
-                self.new_page()
+                self.next_frame()
             elif self.at_top:
-                self._put(block, 0.0)  # taller than a page and unsplittable: let it run over
+                self._put(block, 0.0)  # taller than a frame and unsplittable: let it run over
                 return
             else:
-                self.new_page()
+                self.next_frame()
 
     def _put(self, block: Block, gap: float) -> None:
         self.y -= gap
-        self.pages[-1].append((block, self.y))
+        self.pages[-1].append((block, self.frame, self.y))
         self.y -= block.height()
         self.spacing = block.space_after
+        self.started = True
 
 
 def paginate(flow: Sequence[Flow], top: float, bottom: float) -> list[list[Placed]]:
     """The blocks of `flow` placed on pages whose frame runs from `top` down to `bottom`."""
-    pages = _Pages(top, bottom)
+    frame = (Frame(0.0, 0.0, top, bottom),)
+    pages = paginate_frames(flow, lambda _index: frame)
+    return [[(block, y) for block, _frame, y in page] for page in pages]
+
+
+def paginate_frames(flow: Sequence[Flow], frames: Frames) -> list[list[FramePlaced]]:
+    """The blocks of `flow` placed in the frames of as many pages as they need.
+
+    `NewPage` and `NeedRoom` act on pages (a `NeedRoom` that the current frame cannot give
+    goes on in the next frame); `Together` keeps its blocks in one frame when they fit in one;
+    `Repeat` puts a block at the top of every frame entered until the next `Repeat`.
+    """
+    pages = _Pages(frames)
     for item in flow:
         if isinstance(item, NewPage):
-            if not pages.at_top:
+            if not pages.page_empty:
                 pages.new_page()
         elif isinstance(item, NeedRoom):
             if not pages.at_top and pages.room() < item.room:
-                pages.new_page()
+                pages.next_frame()
         elif isinstance(item, Together):
             blocks = item.blocks
             if not pages.at_top and blocks:
                 total = _stacked_height(blocks, pages.gap(blocks[0]))
-                if total > pages.room() and _stacked_height(blocks, 0.0) <= top - bottom:
-                    pages.new_page()
+                if total > pages.room() and _stacked_height(blocks, 0.0) <= pages.frame_height():
+                    pages.next_frame()
             for block in blocks:
                 pages.place(block)
+        elif isinstance(item, Repeat):
+            pages.repeat = item.block
         else:
             pages.place(item)
     return pages.pages

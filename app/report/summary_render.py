@@ -1,7 +1,7 @@
 """Rendering an encounter summary (and its patient instruction pages) to PDF.
 
 The document is laid out with app.report.layout straight on the canvas (see there why not
-with reportlab.platypus).
+with reportlab's own flowable framework).
 """
 
 from __future__ import annotations

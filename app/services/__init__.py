@@ -3,7 +3,8 @@
 The package's modules: `errors` (what the services report), `maintenance` (opening,
 upgrading, backing up, restoring, checking and copying a database), `workflows` (the
 catalog and workflow files), `workups` (`WorkupService`, the use cases over one database)
-and `exports` (summaries made without a window, batch exports). Every public name is also
+`exports` (summaries made without a window, batch exports) and `scans` (scanned sheets
+read into drafts). Every public name is also
 importable from the package itself."""
 
 from __future__ import annotations
@@ -114,6 +115,24 @@ from app.services.maintenance import (
 )
 from app.services.maintenance import (
     witnessed_heads as witnessed_heads,
+)
+from app.services.scans import (
+    ScanImport as ScanImport,
+)
+from app.services.scans import (
+    ScanReading as ScanReading,
+)
+from app.services.scans import (
+    ScanRefused as ScanRefused,
+)
+from app.services.scans import (
+    import_scans as import_scans,
+)
+from app.services.scans import (
+    read_scans as read_scans,
+)
+from app.services.scans import (
+    readings_json as readings_json,
 )
 from app.services.workflows import (
     load_catalog as load_catalog,

@@ -552,18 +552,37 @@ class WorkupService:
         except ReportError as error:
             raise ServiceError(str(error)) from error
 
-    def sheet_pdf(self, workflow_id: str, language: str, paper: str | None = None) -> bytes:
-        """A blank printable workup sheet."""
+    def sheet_pdf(
+        self,
+        workflow_id: str,
+        language: str,
+        paper: str | None = None,
+        *,
+        prefill: int | None = None,
+    ) -> bytes:
+        """A printable workup sheet: blank, or with `prefill` the answers of that encounter
+        as pen marks, on the sheet of the workflow version it was recorded against."""
         from app.report.errors import ReportError
         from app.report.sheet import sheet_pdf
 
-        workflow = self.workflow(workflow_id)
+        encounter = None
+        if prefill is None:
+            workflow = self.workflow(workflow_id)
+        else:
+            encounter = self.encounter(prefill)
+            if encounter.workflow_id != workflow_id:
+                raise InvalidInputError(
+                    f"encounter {prefill} was recorded with workflow "
+                    f"'{encounter.workflow_id}', not '{workflow_id}'"
+                )
+            workflow = self.encounter_workflow(prefill)
         try:
             return sheet_pdf(
                 workflow,
                 _clinic_info(self.settings),
                 _language(language),
                 _paper_size(self.settings, paper),
+                encounter=encounter,
             )
         except ReportError as error:
             raise ServiceError(str(error)) from error

@@ -28,6 +28,16 @@ CASES: dict[str, dict[str, list[list[str]]]] = {
             ["sheet", "retrograde_ejaculation", "--out", "{tmp}/s.pdf", "--paper", "A3"],
         ],
     },
+    "scan": {
+        "missing": [["scan"], ["scan", "{tmp}/s.png", "--patient"]],
+        "wrong": [
+            ["scan", "{tmp}/missing.png"],
+            ["scan", "{tmp}/s.png", "--encounter", "abc"],
+            ["scan", "{tmp}/s.png", "--encounter", "1", "--patient", "C-1"],
+            ["scan", "{tmp}/s.png", "--clinician", "Dr. Scan"],
+            ["scan", "{tmp}/s.png", "--readings-out", "{tmp}/r.json"],
+        ],
+    },
     "export": {
         "missing": [["export"], ["export", "1"], ["export", "--out", "{tmp}/e.pdf"]],
         "wrong": [
@@ -95,6 +105,7 @@ VALID = {
     "workflows list": ["workflows", "list"],
     "workflows validate": ["workflows", "validate", "{tmp}/w.toml"],
     "sheet": ["sheet", "retrograde_ejaculation", "--out", "{tmp}/s.pdf"],
+    "scan": ["scan", "{tmp}/scan.png"],
     "export": ["export", "1", "--out", "{tmp}/e.pdf"],
     "encounters list": ["encounters", "list"],
     "encounters import": ["encounters", "import", "{tmp}/d.json"],
@@ -186,7 +197,7 @@ def test_a_parser_built_for_the_arguments_reads_them_as_the_whole_one(argv: list
 def test_a_parser_built_for_one_command_lists_the_others_unbuilt() -> None:
     argv = ["export", "1", "--out", "e.pdf"]
     assert sorted(_leaf_commands(build_parser(argv))) == sorted(
-        ["gui", "workflows", "sheet", "export", "encounters", "db", "audit", "fhir"]
+        ["gui", "workflows", "sheet", "scan", "export", "encounters", "db", "audit", "fhir"]
     )
 
 

@@ -12,9 +12,11 @@ from app.report.fonts import ensure_fonts
 from app.report.layout import (
     Block,
     Flow,
+    Frame,
     NeedRoom,
     NewPage,
     Placed,
+    Repeat,
     Row,
     Rule,
     Spacer,
@@ -24,6 +26,7 @@ from app.report.layout import (
     draw_pages,
     line_width,
     paginate,
+    paginate_frames,
 )
 from tests.report.conftest import pdf_pages
 
@@ -168,3 +171,72 @@ def test_drawn_pages_hold_the_text_in_order_between_their_decorations() -> None:
     assert line_width(mixed[0], 9) == pytest.approx(
         fonts.width("Lead: ", 9, bold=True) + fonts.width("rest of the line", 9)
     )
+
+
+# -- frames: columns --------------------------------------------------------------------------
+
+LEFT = Frame(0.0, 100.0, 300.0, 100.0)
+RIGHT = Frame(150.0, 100.0, 250.0, 100.0)
+
+
+def _columns(index: int) -> tuple[Frame, ...]:
+    """Two columns a page; the first page's are 100 points lower."""
+    if index == 0:
+        return (LEFT._replace(top=200.0), RIGHT._replace(top=200.0))
+    return (LEFT, RIGHT)
+
+
+def test_frames_fill_left_to_right_then_the_next_page() -> None:
+    blocks = [Spacer(60) for _ in range(7)]
+    pages = paginate_frames(blocks, _columns)
+    # page 1: 100 points a column (one block each); page 2: 200 and 150 (three and two)
+    assert [[(frame.x, top) for _block, frame, top in page] for page in pages] == [
+        [(0.0, 200.0), (150.0, 200.0)],
+        [(0.0, 300.0), (0.0, 240.0), (0.0, 180.0), (150.0, 250.0), (150.0, 190.0)],
+    ]
+
+
+def test_a_split_block_goes_on_in_the_next_column() -> None:
+    pages = paginate_frames([_text(15)], _columns)
+    (page,) = pages
+    (head, left, _), (tail, right, _) = page
+    assert (left, right) == _columns(0)
+    assert isinstance(head, Text)
+    assert isinstance(tail, Text)
+    assert (len(head.lines), len(tail.lines)) == (10, 5)
+
+
+def test_together_moves_to_the_next_column_not_page() -> None:
+    flow: list[Flow] = [Spacer(70), Together((Spacer(20), Spacer(20)))]
+    (page,) = paginate_frames(flow, _columns)
+    assert [frame.x for _block, frame, _top in page] == [0.0, 150.0, 150.0]
+
+
+def test_repeat_heads_every_column_entered_until_stopped() -> None:
+    caption = Spacer(10, space_after=2)
+    flow: list[Flow] = [
+        Spacer(80),
+        Repeat(caption),
+        Spacer(30),
+        Spacer(30),
+        Repeat(None),
+        Spacer(190),
+    ]
+    pages = paginate_frames(flow, _columns)
+    placed = [(block, frame.x, top) for page in pages for block, frame, top in page]
+    # the first page's left column holds 80 + 30 of 100 points: the first row under the
+    # caption goes to the right column, headed by the caption
+    assert placed[1] == (caption, 150.0, 200.0)
+    assert placed[2:] == [
+        (Spacer(30), 150.0, 188.0),
+        (Spacer(30), 150.0, 158.0),
+        (Spacer(190), 0.0, 300.0),  # stopped: the next page's column has no caption
+    ]
+
+
+def test_paginate_is_one_frame_a_page() -> None:
+    flow = [Spacer(250) for _ in range(3)]
+    assert paginate(flow, TOP, BOTTOM) == [
+        [(Spacer(250), TOP), (Spacer(250), TOP - 250)],
+        [(Spacer(250), TOP)],
+    ]
