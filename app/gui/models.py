@@ -136,11 +136,13 @@ class EncounterListModel(QAbstractTableModel):
 
     def set_search(self, text: str) -> None:
         """Show the encounters matching `text`; rows are read when the view asks."""
-        self.beginResetModel()
-        self._search = text.strip()
-        self._pages.clear()
+        search = text.strip()
         # The count and the first page in one read: the view shows the first page at once.
-        self._total, first = self._service.search_encounters(self._search, PAGE_SIZE)
+        # Read before the reset, so that a failed read leaves the list as it was.
+        total, first = self._service.search_encounters(search, PAGE_SIZE)
+        self.beginResetModel()
+        self._search, self._total = search, total
+        self._pages.clear()
         if first:
             self._pages[0] = first
         self.endResetModel()
