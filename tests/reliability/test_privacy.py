@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import app.report
+import app.report.summary
 from app.catalog.loader import Catalog
 from app.cli import run
 from app.config import Settings, data_dir, default_database_path, log_path, setup_logging
@@ -78,7 +78,7 @@ def test_logs_hold_no_patient_names_or_free_text(
         # A library error that quotes the text it choked on, as reportlab's parser does.
         raise ValueError(f"cannot lay out '{FAMILY}, {GIVEN}': {FREE_TEXT}")
 
-    monkeypatch.setattr(app.report, "summary_pdf", failing_layout)
+    monkeypatch.setattr(app.report.summary, "summary_pdf", failing_layout)
     out, err = io.StringIO(), io.StringIO()
     code = run(["export", str(encounter_id), "--out", str(tmp_path / "s.pdf")], out, err)
     assert_one_line_error(code, err.getvalue())
