@@ -15,6 +15,7 @@ from app.catalog.loader import Catalog
 from app.config import Settings
 from app.domain.encounter import OrderState, OrderStatus
 from app.services import WorkupService, export_summary_pdf
+from app.services.session import EncounterSession
 from tests.conftest import FixedClock
 from tests.report.conftest import flat, pdf_pages
 
@@ -104,3 +105,26 @@ def test_a_version_1_encounter_prints_its_version_1_labels_and_instructions(
             assert newer not in text, newer
         # the version-1 pre-void option is printed as version 1 labelled it
         assert "Pass urine but leave some in the bladder" in text
+
+
+def test_a_version_1_encounter_hides_the_items_that_became_export_options(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    folder = tmp_path / "v1"
+    folder.mkdir()
+    shutil.copy(V1_FILE, folder / "retrograde_ejaculation.toml")
+    v1_catalog = Catalog.load([folder])
+    url = f"sqlite:///{tmp_path / 'workup.sqlite3'}"
+    service = WorkupService.open(
+        Settings(), url, clock=clock, catalog=v1_catalog, auto_upgrade=True
+    )
+    try:
+        patient = service.create_patient("Ivanov", "Ivan", date(1980, 5, 17), "V1-2")
+        encounter = service.start_encounter(patient.id or 0, "retrograde_ejaculation", CLINICIAN)
+        session = EncounterSession(service, encounter.id or 0)
+        shown = session.visibility()
+        assert shown["export_language"] is False
+        assert shown["export_instructions"] is False
+        assert shown["visit_main_complaint"] is True
+    finally:
+        service.close()

@@ -13,6 +13,12 @@ from app.domain.encounter import OrderState, OrderStatus, SectionCompletion
 from app.domain.values import AnswerValue, YnuDetails, is_empty
 from app.domain.workflow import Item, ItemKind, Section, Workflow
 
+RETIRED_ITEMS = frozenset({"export_language", "export_instructions"})
+"""Items of earlier workflow versions that the application no longer reads: the PDF's
+language and whether it holds the patient's instructions are chosen when exporting. An
+encounter recorded against such a version keeps their stored values, but they are not shown
+(a field that does nothing would mislead)."""
+
 
 def condition_value(
     item: Item, answers: Mapping[str, AnswerValue], orders: Mapping[str, OrderState]
@@ -39,7 +45,10 @@ def is_visible(
     answers: Mapping[str, AnswerValue],
     orders: Mapping[str, OrderState],
 ) -> bool:
-    """Whether `item` is shown: its condition holds and the item it depends on is shown."""
+    """Whether `item` is shown: its condition holds and the item it depends on is shown;
+    a retired item (RETIRED_ITEMS) never is."""
+    if item.id in RETIRED_ITEMS:
+        return False
     seen: set[str] = set()
     current: Item | None = item
     while current is not None and current.show_when is not None:
