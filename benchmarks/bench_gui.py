@@ -219,7 +219,7 @@ def child_typing(url: str, encounter_id: int) -> None:
         raise RuntimeError(f"encounter {encounter_id} did not open")
     workup = window.workup
     saves: list[str] = []
-    workup.saver.item_saved.connect(saves.append)
+    workup.saver.flushed.connect(lambda report: saves.extend(report.stored))
     rng = random.Random(7)
     plan = _typing_script(window, rng)
     beats: list[float] = []

@@ -16,22 +16,11 @@ from app.config import Settings, shipped_workflows_dir
 from app.domain.workflow import Workflow
 from app.services import WorkupService
 from tests.postgres import ClusterError, PostgresCluster, start_cluster, unavailable
-
-WORKFLOW_ID = "retrograde_ejaculation"
+from tests.support import WORKFLOW_ID, FixedClock
 
 # CI draws the same examples every run (a failure there is repeatable), locally they vary.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
-
-
-class FixedClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(autouse=True)

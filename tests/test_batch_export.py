@@ -14,7 +14,7 @@ from app.cli import run
 from app.config import Settings
 from app.domain.encounter import EncounterStatus
 from app.services import BatchItem, SummaryBatch, WorkupService, batch_pdf_name, export_summaries
-from tests.conftest import WORKFLOW_ID
+from tests.support import WORKFLOW_ID
 
 # The generation time in the footer, however it is written (it may move on a minute between
 # two exports).

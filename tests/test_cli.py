@@ -23,7 +23,7 @@ from app.domain.encounter import OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.services import WorkupService
 from app.storage.revisions import HEAD_REVISION
-from tests.conftest import WORKFLOW_ID, FixedClock
+from tests.support import WORKFLOW_ID, FixedClock
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import pytest
 from app.domain.encounter import OrderState, OrderStatus
 from app.services import InvalidInputError, WorkupService
 from app.storage.errors import LockedError
-from tests.conftest import WORKFLOW_ID
+from tests.support import WORKFLOW_ID
 
 
 def _draft(service: WorkupService) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from app.services import InvalidInputError, WorkupService
-from tests.conftest import WORKFLOW_ID
+from tests.support import WORKFLOW_ID
 
 Change = Callable[[dict[str, Any]], None]
 

@@ -25,8 +25,8 @@ from app.services import (
     WorkupService,
 )
 from app.storage.database import open_database
-from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import BACKENDS, PostgresCluster, allow_audit_tampering, raw_engine
+from tests.support import WORKFLOW_ID, FixedClock
 
 CLINICIAN = "Dr. Petrova"
 

@@ -20,8 +20,8 @@ from app.services import (
 )
 from app.services.session import EditKind, EncounterSession, OrderEntry
 from app.storage.database import open_database
-from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import PostgresCluster
+from tests.support import WORKFLOW_ID, FixedClock
 
 CLINICIAN = "Dr. Petrova"
 ANSWER, ORDER = EditKind.ANSWER, EditKind.ORDER

@@ -17,8 +17,8 @@ from app.domain.sheet_layout import PageCode
 from app.report import sheet_draw
 from app.report.sheet import sheet_layout
 from app.services import WorkupService
-from tests.conftest import WORKFLOW_ID
 from tests.report.sheet_pixels import ink, outline_and_empty, page_images
+from tests.support import WORKFLOW_ID
 
 TICKED = {
     ("hx_sx_low_volume", "yes"),

@@ -16,8 +16,7 @@ from app.config import Settings
 from app.domain.encounter import OrderState, OrderStatus
 from app.services import WorkupService, export_summary_pdf
 from app.services.session import EncounterSession
-from tests.conftest import FixedClock
-from tests.report.conftest import flat, pdf_pages
+from tests.support import FixedClock, flat, pdf_pages
 
 V1_FILE = Path(__file__).parent / "fixtures" / "retrograde_ejaculation_v1.toml"
 CLINICIAN = "Dr. Petrova"

@@ -20,6 +20,7 @@ from app.config import Settings
 from app.domain.encounter import OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.gui.application import create_application
+from app.gui.autosave import AutoSaver
 from app.gui.dialogs import ExportPdfDialog
 from app.gui.i18n import set_language
 from app.gui.main_window import MainWindow
@@ -36,6 +37,10 @@ SAMPLE_PATIENTS = (
 
 
 def _settle() -> None:
+    # The autosaver stores on a worker thread: wait for it, then deliver its reports.
+    for top in QApplication.topLevelWidgets():
+        for saver in top.findChildren(AutoSaver):
+            saver.wait_idle()
     for _ in range(5):
         QCoreApplication.processEvents()
 
@@ -93,7 +98,7 @@ def _save_offline(window: MainWindow, service: WorkupService, folder: Path) -> N
         line = getattr(volume, "line", None)
         if line is not None:
             QTest.keyClicks(line, "4")
-        view.saver.flush()
+        view.saver.flush_now()
         _save(window, folder, "18-server-unreachable")
     finally:
         service.set_answer = stored  # type: ignore[method-assign]

@@ -136,6 +136,7 @@ class AutoSaver(QObject):
         self._timer.stop()
         session = self.session
         if session is None:
+            self.state_changed.emit(self.SAVED)
             return True
         report = session.flush()
         self._handle(report)

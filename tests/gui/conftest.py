@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,37 +15,12 @@ from pytestqt.qtbot import QtBot
 
 from app.catalog.loader import Catalog
 from app.config import Settings
-from app.gui.application import apply_look
 from app.gui.i18n import set_language
 from app.gui.main_window import MainWindow
 from app.services import WorkupService
+from tests.gui.support import CLINICIAN, Clock, Messages, apply_look_once
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-CLINICIAN = "Dr. Test"
-WORKFLOW_ID = "retrograde_ejaculation"
-
-
-class Clock:
-    """A fixed clock for the service."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
-class Messages:
-    """Message boxes the code under test tried to show."""
-
-    shown: list[tuple[str, str, str]] = field(default_factory=list)
-    answer: QMessageBox.StandardButton = QMessageBox.StandardButton.Yes
-
-    def kinds(self) -> list[str]:
-        """The kinds shown, in order."""
-        return [kind for kind, _title, _text in self.shown]
 
 
 @pytest.fixture(autouse=True)
@@ -111,16 +84,3 @@ def window(qtbot: QtBot, gui_service: WorkupService, settings: Settings) -> Main
     # Shortcuts reach only the active window; on a busy X server activation takes a moment.
     qtbot.waitUntil(main.isActiveWindow, timeout=10_000)
     return main
-
-
-_LOOK: list[bool] = []
-
-
-def apply_look_once() -> None:
-    """Apply our style once per session (as the application does at start)."""
-    from PySide6.QtWidgets import QApplication
-
-    application = QApplication.instance()
-    if not _LOOK and isinstance(application, QApplication):
-        apply_look(application)
-        _LOOK.append(True)

@@ -14,7 +14,7 @@ from app.domain.encounter import OrderStatus
 from app.gui.autosave import DEBOUNCE_MS, AutoSaver
 from app.services import LockedError, UnavailableError, WorkupService
 from app.services.session import EditKind, EncounterSession, FlushReport, OrderEntry
-from tests.conftest import WORKFLOW_ID
+from tests.support import WORKFLOW_ID
 
 ANSWER, ORDER = EditKind.ANSWER, EditKind.ORDER
 

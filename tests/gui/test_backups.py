@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from app.config import backups_dir
 from app.gui.main_window import MainWindow
 from app.services import WorkupService, list_backups
-from tests.gui.conftest import CLINICIAN, WORKFLOW_ID, Messages
+from tests.gui.support import CLINICIAN, WORKFLOW_ID, Messages
 
 LEFT = Qt.MouseButton.LeftButton
 

@@ -16,7 +16,7 @@ from app.domain.encounter import EncounterStatus
 from app.gui.batch_export import BatchExport, BatchExportDialog
 from app.gui.main_window import MainWindow
 from app.services import ServiceError, WorkupService, batch_pdf_name
-from tests.gui.conftest import CLINICIAN, WORKFLOW_ID, Messages
+from tests.gui.support import CLINICIAN, WORKFLOW_ID, Messages
 
 LEFT = Qt.MouseButton.LeftButton
 

@@ -18,7 +18,7 @@ from app.domain.encounter import OrderState, OrderStatus
 from app.gui.fields import OrderField, YnuField
 from app.gui.main_window import MainWindow
 from app.services import WorkupService
-from tests.gui.conftest import CLINICIAN, WORKFLOW_ID, Clock, Messages
+from tests.gui.support import CLINICIAN, WORKFLOW_ID, Clock, Messages
 
 LEFT = Qt.MouseButton.LeftButton
 

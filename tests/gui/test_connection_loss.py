@@ -19,7 +19,7 @@ from app.domain.encounter import OrderStatus
 from app.gui.fields import NumberField, OrderField, TextField, YnuDetailsField, YnuField
 from app.gui.main_window import MainWindow
 from app.services import WorkupService
-from tests.gui.conftest import CLINICIAN, WORKFLOW_ID, Clock, Messages, apply_look_once
+from tests.gui.support import CLINICIAN, WORKFLOW_ID, Clock, Messages, apply_look_once
 from tests.postgres import PostgresCluster
 
 pytestmark = pytest.mark.postgres

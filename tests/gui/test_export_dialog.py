@@ -18,7 +18,7 @@ from app.domain.values import YnuDetails
 from app.gui.dialogs import ExportPdfDialog
 from app.gui.main_window import MainWindow
 from app.services import WorkupService
-from tests.gui.conftest import WORKFLOW_ID
+from tests.gui.support import WORKFLOW_ID
 
 INSTRUCTION_TITLE = "Patient instructions"
 HISTORY_LABEL = "Urinary symptoms"

@@ -16,7 +16,7 @@ from app.gui.application import DISABLED_COLORS, application_icon, light_palette
 from app.gui.fields import YnuField
 from app.gui.main_window import MainWindow
 from app.services import WorkupService
-from tests.gui.conftest import CLINICIAN, WORKFLOW_ID
+from tests.gui.support import CLINICIAN, WORKFLOW_ID
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 

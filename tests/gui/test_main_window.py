@@ -36,7 +36,7 @@ from app.gui.models import (
 )
 from app.services import UnavailableError, WorkupService
 from app.startup import pause_collector
-from tests.gui.conftest import CLINICIAN, WORKFLOW_ID, Clock, Messages
+from tests.gui.support import CLINICIAN, WORKFLOW_ID, Clock, Messages
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 LEFT = Qt.MouseButton.LeftButton

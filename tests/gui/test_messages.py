@@ -19,7 +19,7 @@ from app.gui.fields import NumberField
 from app.gui.main_window import MainWindow
 from app.gui.messages import MESSAGE_TEMPLATES, error_message
 from app.services import ConflictError, InvalidInputError, WorkupService
-from tests.gui.conftest import CLINICIAN, WORKFLOW_ID
+from tests.gui.support import CLINICIAN, WORKFLOW_ID
 
 APP = Path(__file__).resolve().parents[2] / "app"
 

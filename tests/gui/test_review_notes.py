@@ -14,7 +14,7 @@ from app.domain.values import YnuDetails
 from app.gui.main_window import MainWindow
 from app.gui.models import Roles
 from app.services import WorkupService
-from tests.gui.conftest import CLINICIAN, WORKFLOW_ID
+from tests.gui.support import CLINICIAN, WORKFLOW_ID
 
 
 def test_review_lists_undecided_orders_and_prompts_without_blocking(

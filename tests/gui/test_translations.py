@@ -53,7 +53,7 @@ from app.gui.fields import NumberField, TextField
 from app.gui.main_window import MainWindow
 from app.gui.printing import make_printer
 from app.services import WorkupService
-from tests.gui.conftest import WORKFLOW_ID, apply_look_once
+from tests.gui.support import WORKFLOW_ID, apply_look_once
 
 ROOT = Path(__file__).resolve().parents[2]
 TS_FILE = ROOT / "resources" / "translations" / "workup_ru.ts"

@@ -19,7 +19,7 @@ from app.gui.dialogs import SettingsDialog
 from app.gui.main_window import MainWindow
 from app.main import run_gui
 from app.services import WorkupService
-from tests.gui.conftest import Clock, Messages, apply_look_once
+from tests.gui.support import Clock, Messages, apply_look_once
 from tests.postgres import APP_PASSWORD, PostgresCluster
 from tests.reliability.test_url_secrets import SECRET, SPELLINGS, assert_hidden
 

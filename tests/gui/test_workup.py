@@ -36,7 +36,7 @@ from app.gui.fields import (
 )
 from app.gui.main_window import MainWindow
 from app.services import LockedError, WorkupService
-from tests.gui.conftest import CLINICIAN, WORKFLOW_ID, Messages
+from tests.gui.support import CLINICIAN, WORKFLOW_ID, Messages
 from tests.support import wait_until_saved
 
 LEFT = Qt.MouseButton.LeftButton

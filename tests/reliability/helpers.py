@@ -13,7 +13,7 @@ from pathlib import Path
 from app.catalog.loader import Catalog
 from app.config import Settings
 from app.services import WorkupService
-from tests.conftest import WORKFLOW_ID
+from tests.support import WORKFLOW_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 

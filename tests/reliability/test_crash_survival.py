@@ -22,9 +22,9 @@ from pathlib import Path
 from app.catalog.loader import Catalog
 from app.config import Settings
 from app.services import WorkupService
-from tests.conftest import WORKFLOW_ID
 from tests.reliability.crash_child import ORDER_ITEMS
 from tests.reliability.helpers import ROOT, LineReader, child_env
+from tests.support import WORKFLOW_ID
 
 KILLS = 50
 FRESH_INTERPRETER_KILLS = 2

@@ -20,7 +20,7 @@ from app.catalog.problems import WorkflowFileError
 from app.catalog.rules import parse_workflow
 from app.config import Settings, shipped_workflows_dir
 from app.services import InvalidInputError, WorkupService
-from tests.conftest import WORKFLOW_ID
+from tests.support import WORKFLOW_ID
 
 SHIPPED = (shipped_workflows_dir() / f"{WORKFLOW_ID}.toml").read_text(encoding="utf-8")
 SHIPPED_LINES = SHIPPED.splitlines(keepends=True)

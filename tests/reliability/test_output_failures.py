@@ -21,8 +21,8 @@ import pytest
 
 from app.catalog.loader import Catalog
 from app.cli import run
-from tests.conftest import WORKFLOW_ID
 from tests.reliability.helpers import ROOT, assert_one_line_error, child_env, make_database
+from tests.support import WORKFLOW_ID
 
 # The file commands, as argument lists ending just before the output path.
 FILE_COMMANDS = {

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from app.catalog.loader import Catalog
 from app.config import Settings, setup_logging
 from app.services import WorkupService
-from tests.conftest import FixedClock
+from tests.support import FixedClock
 
 WORKFLOW_ID = "retrograde_ejaculation"
 

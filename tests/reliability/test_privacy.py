@@ -18,8 +18,8 @@ from app.config import Settings, data_dir, default_database_path, log_path, setu
 from app.domain.encounter import OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.services import WorkupService
-from tests.conftest import WORKFLOW_ID
 from tests.reliability.helpers import assert_one_line_error
+from tests.support import WORKFLOW_ID
 
 FAMILY = "Zzyzxwobblequist"
 GIVEN = "Quentavius"

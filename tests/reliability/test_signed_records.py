@@ -30,8 +30,8 @@ from app.storage.models import AuditRow
 from app.storage.records import stored_time
 from app.storage.repository import event_hash
 from app.storage.witness import ChainHead, append_head, read_heads
-from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import BACKENDS, allow_audit_tampering, raw_engine
+from tests.support import WORKFLOW_ID, FixedClock
 
 CLINICIAN = "Dr. Petrova"
 REFUSED = "refused: |encounter is finalized|addendum is signed"

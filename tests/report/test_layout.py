@@ -28,7 +28,7 @@ from app.report.layout import (
     paginate,
     paginate_frames,
 )
-from tests.report.conftest import pdf_pages
+from tests.support import pdf_pages
 
 INK = Color(0, 0, 0)
 TOP, BOTTOM = 700.0, 100.0  # a frame 600 points high

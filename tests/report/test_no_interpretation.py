@@ -13,7 +13,7 @@ from app.report.strings import STRINGS
 from app.report.summary_data import ClinicInfo
 from app.report.summary_render import summary_pdf
 from tests.report.builders import GENERATED, make_encounter
-from tests.report.conftest import pdf_pages
+from tests.support import pdf_pages
 
 INTERPRETIVE = re.compile(
     r"abnormal|normal range|\blow\b|\bhigh\b|likely|consistent with|suspect|diagnos"

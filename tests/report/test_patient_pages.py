@@ -13,7 +13,7 @@ from app.domain.values import AnswerValue, YnuDetails
 from app.domain.workflow import Item, ItemKind, Workflow
 from app.report.summary_data import ClinicInfo, InstructionPage, SummaryData, build_summary_data
 from app.report.summary_render import summary_pdf
-from tests.report.conftest import flat, pdf_pages
+from tests.support import flat, pdf_pages
 
 GENERATED = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 ALKALI = "Sodium bicarbonate 2 g at 20:00 and 07:00"

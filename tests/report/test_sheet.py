@@ -25,7 +25,6 @@ from app.report.sheet import (
 from app.report.sheet_plan import plan_sheet
 from app.report.summary_data import ClinicInfo
 from tests.report.builders import make_encounter
-from tests.report.conftest import flat, pdf_pages
 from tests.report.sheet_pixels import (
     clear_around,
     ink,
@@ -34,6 +33,7 @@ from tests.report.sheet_pixels import (
     page_images,
     solid,
 )
+from tests.support import flat, pdf_pages
 
 MM = 72 / 25.4
 

@@ -15,7 +15,7 @@ from app.report.errors import ReportError
 from app.report.summary_data import ClinicInfo
 from app.report.summary_render import render_summary, summary_pdf
 from tests.report.builders import ANSWERS, GENERATED, ORDERS, PATIENT, make_encounter
-from tests.report.conftest import flat, pdf_pages
+from tests.support import flat, pdf_pages
 
 CLINIC = ClinicInfo("City Urology Clinic", "1 Main Street, Springfield")
 

@@ -13,8 +13,7 @@ from app.domain.workflow import Workflow
 from app.report.sheet import sheet_layout, sheet_pdf
 from app.report.summary_data import ClinicInfo
 from benchmarks.scan_synth import Gray, random_encounter, sheet_pages
-
-DPI = 200
+from tests.scan.support import DPI
 
 
 @pytest.fixture(scope="session")

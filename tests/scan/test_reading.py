@@ -34,7 +34,7 @@ from benchmarks.scan_synth import (
     draw_marks,
     ticked_marks,
 )
-from tests.scan.conftest import DPI
+from tests.scan.support import DPI
 
 
 def _layout_of(layout: SheetLayout) -> LayoutFor:

@@ -18,7 +18,7 @@ from app.domain.encounter import Encounter
 from app.services import WorkupService
 from app.services.scans import ACTOR
 from benchmarks.scan_synth import Gray
-from tests.conftest import WORKFLOW_ID
+from tests.support import WORKFLOW_ID
 
 CHART = "C-7"
 

@@ -27,8 +27,8 @@ from app.services import (
     upgrade_database,
 )
 from app.storage import backup
-from tests.conftest import FixedClock
 from tests.postgres import BACKENDS
+from tests.support import FixedClock
 
 WORKFLOW_ID = "retrograde_ejaculation"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -16,9 +16,9 @@ from app.catalog.loader import Catalog
 from app.domain.encounter import OrderState, OrderStatus
 from app.services import ConflictError, WorkupService
 from app.storage.database import open_database
-from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import BACKENDS
 from tests.storage.conflict_worker import ANSWER, ORDER, order_json
+from tests.support import WORKFLOW_ID, FixedClock
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,8 +17,8 @@ from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.services import LockedError, WorkupService
 from app.storage.copy import AUDIT_HEAD, COPIED_TABLES, copy_database
 from app.storage.database import open_database
-from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import BACKENDS
+from tests.support import WORKFLOW_ID, FixedClock
 
 CLINICIAN = "Dr. Petrova"
 

@@ -37,8 +37,8 @@ from app.storage.errors import NotFoundError, StorageError
 from app.storage.filecheck import plain_sqlite_path
 from app.storage.models import Base
 from app.storage.revisions import HEAD_REVISION
-from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import BACKENDS, free_port, raw_engine
+from tests.support import WORKFLOW_ID, FixedClock
 
 ROOT = Path(__file__).resolve().parents[2]
 # The moment of printing, which differs between two PDFs of the same encounter.

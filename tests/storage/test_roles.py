@@ -23,8 +23,8 @@ from app.cli import run
 from app.config import Settings
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.services import WorkupService
-from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import APP_ROLE, PostgresCluster, raw_engine
+from tests.support import WORKFLOW_ID, FixedClock
 
 pytestmark = pytest.mark.postgres
 

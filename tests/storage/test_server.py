@@ -20,8 +20,8 @@ from app.services import UnavailableError, WorkupService
 from app.storage.database import Database, current_revision, open_database
 from app.storage.migrate import downgrade, script_revisions, upgrade
 from app.storage.models import Base
-from tests.conftest import WORKFLOW_ID, FixedClock
 from tests.postgres import APP_PASSWORD, BACKENDS, allow_audit_tampering, free_port, raw_engine
+from tests.support import WORKFLOW_ID, FixedClock
 
 SQLITE_TRIGGERS = {
     "answers_locked_insert",
