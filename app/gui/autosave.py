@@ -9,6 +9,7 @@ again with a growing delay until it answers.
 
 from __future__ import annotations
 
+import queue
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, SignalInstance, Slot
@@ -21,16 +22,24 @@ RETRY_MAX_MS = 30_000
 
 
 class _Flush(QRunnable):
-    """One `session.flush()` on the saver's worker thread; the report comes back as a
-    signal, which Qt delivers on the window's thread."""
+    """One `session.flush()` on the saver's worker thread. The report goes into `results`
+    and an argument-less signal, which Qt delivers on the window's thread, says it is there
+    (Python objects are not sent through a signal between threads)."""
 
-    def __init__(self, session: EncounterSession, done: SignalInstance) -> None:
+    def __init__(
+        self,
+        session: EncounterSession,
+        results: queue.SimpleQueue[tuple[EncounterSession, FlushReport]],
+        done: SignalInstance,
+    ) -> None:
         super().__init__()
         self._session = session
+        self._results = results
         self._done = done
 
     def run(self) -> None:
-        self._done.emit(self._session, self._session.flush())
+        self._results.put((self._session, self._session.flush()))
+        self._done.emit()
 
 
 class AutoSaver(QObject):
@@ -47,7 +56,7 @@ class AutoSaver(QObject):
     state_changed = Signal(str)
     flushed = Signal(object)
     offline_changed = Signal()
-    _worker_done = Signal(object, object)
+    _worker_done = Signal()
 
     SAVING = "saving"
     SAVED = "saved"
@@ -67,6 +76,7 @@ class AutoSaver(QObject):
         self._retry_timer.timeout.connect(self._on_retry_timer_timeout)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
+        self._results: queue.SimpleQueue[tuple[EncounterSession, FlushReport]] = queue.SimpleQueue()
         self._worker_done.connect(self._on_worker_done)
         self._running = False
         self._again = False
@@ -157,10 +167,11 @@ class AutoSaver(QObject):
             return
         self._running = True
         self._again = False
-        self._pool.start(_Flush(session, self._worker_done))
+        self._pool.start(_Flush(session, self._results, self._worker_done))
 
-    @Slot(object, object)
-    def _on_worker_done(self, session: EncounterSession, report: FlushReport) -> None:
+    @Slot()
+    def _on_worker_done(self) -> None:
+        session, report = self._results.get_nowait()
         self._running = False
         if session is not self.session:
             return  # the encounter was closed meanwhile; its report is no longer shown

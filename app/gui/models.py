@@ -279,8 +279,11 @@ class SectionListModel(QAbstractListModel):
         self._completion: dict[str, SectionCompletion] = {}
 
     def set_completion(self, completion: Sequence[SectionCompletion]) -> None:
-        """Update the answered/required counts."""
-        self._completion = {entry.section_id: entry for entry in completion}
+        """Update the answered/required counts (the view is told only when they changed)."""
+        counts = {entry.section_id: entry for entry in completion}
+        if counts == self._completion:
+            return
+        self._completion = counts
         if self._sections:
             self.dataChanged.emit(self.index(0), self.index(len(self._sections) - 1))
 

@@ -379,7 +379,9 @@ class WorkupView(QWidget):
             return
         visible = session.visibility()
         for item_id, widget in self._fields.items():
-            widget.setVisible(visible.get(item_id, False))
+            shown = visible.get(item_id, False)
+            if widget.isHidden() == shown:
+                widget.setVisible(shown)
             if isinstance(widget, OrderField) and widget.item.instructions:
                 widget.set_instructions(session.instructions(widget.item, self.language))
         self.sections.set_completion(session.completion())
