@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 
-from app.catalog.loader import Catalog
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.services import (
     ChangedError,
@@ -19,9 +17,8 @@ from app.services import (
     WorkupService,
 )
 from app.services.session import EditKind, EncounterSession, OrderEntry
-from app.storage.database import open_database
 from tests.postgres import PostgresCluster
-from tests.support import WORKFLOW_ID, FixedClock
+from tests.support import WORKFLOW_ID
 
 CLINICIAN = "Dr. Petrova"
 ANSWER, ORDER = EditKind.ANSWER, EditKind.ORDER
@@ -37,18 +34,6 @@ def _start(service: WorkupService) -> int:
 @pytest.fixture
 def session(service: WorkupService) -> EncounterSession:
     return EncounterSession(service, _start(service))
-
-
-@pytest.fixture
-def other_station(
-    service: WorkupService, database_url: str, clock: FixedClock, shipped_catalog: Catalog
-) -> Iterator[WorkupService]:
-    """A second workstation: its own engine and connections on the same database."""
-    opened = WorkupService(
-        open_database(database_url), shipped_catalog, service.settings, clock, "station-b"
-    )
-    yield opened
-    opened.close()
 
 
 def test_an_invalid_value_is_refused_when_made_and_drops_the_waiting_edit(
@@ -80,7 +65,9 @@ def test_what_is_shown_follows_waiting_edits_before_they_are_stored(
     before = {done.section_id: done for done in session.completion()}
     session.edit(ANSWER, "hx_sx_semen_leakage", "yes")
     assert session.visible(leak_when)
-    assert session.visibility()["leak_when"]
+    state = session.form_state("en")
+    assert state.visible["leak_when"]
+    assert state.completion == session.completion()
     answers, _orders = session.shown_values()
     assert answers["hx_sx_semen_leakage"] == "yes"
     section = session.workflow.section_of("hx_sx_semen_leakage").id
@@ -98,6 +85,7 @@ def test_the_instruction_preview_follows_the_shown_values(session: EncounterSess
     item = session.workflow.item("peu_order")
     session.edit(ORDER, "peu_order", OrderEntry(OrderStatus.ORDERED, "2026-11-21"))
     assert session.instructions(item, "en")
+    assert session.form_state("en").instructions["peu_order"] == session.instructions(item, "en")
     assert session.instructions(item, "ru") != session.instructions(item, "en")
 
 

@@ -121,7 +121,7 @@ def test_a_version_1_encounter_hides_the_items_that_became_export_options(
         patient = service.create_patient("Ivanov", "Ivan", date(1980, 5, 17), "V1-2")
         encounter = service.start_encounter(patient.id or 0, "retrograde_ejaculation", CLINICIAN)
         session = EncounterSession(service, encounter.id or 0)
-        shown = session.visibility()
+        shown = session.form_state("en").visible
         assert shown["export_language"] is False
         assert shown["export_instructions"] is False
         assert shown["visit_main_complaint"] is True

@@ -377,14 +377,14 @@ class WorkupView(QWidget):
         session = self.session
         if session is None or self.sections is None:
             return
-        visible = session.visibility()
+        state = session.form_state(self.language)
         for item_id, widget in self._fields.items():
-            shown = visible.get(item_id, False)
+            shown = state.visible.get(item_id, False)
             if widget.isHidden() == shown:
                 widget.setVisible(shown)
-            if isinstance(widget, OrderField) and widget.item.instructions:
-                widget.set_instructions(session.instructions(widget.item, self.language))
-        self.sections.set_completion(session.completion())
+            if isinstance(widget, OrderField) and item_id in state.instructions:
+                widget.set_instructions(state.instructions[item_id])
+        self.sections.set_completion(state.completion)
 
     def field(self, item_id: str) -> Field:
         """The widget of item `item_id`."""

@@ -109,6 +109,15 @@ class FlushReport:
 
 
 @dataclass(frozen=True)
+class FormState:
+    """What the form shows over the shown values (see `EncounterSession.form_state`)."""
+
+    visible: dict[str, bool]
+    instructions: dict[str, str]
+    completion: list[SectionCompletion]
+
+
+@dataclass(frozen=True)
 class SigningCheck:
     """What a signer reviews: the stored revision, and the required items still missing."""
 
@@ -169,14 +178,6 @@ class EncounterSession:
         answers, orders = self.shown_values()
         return is_visible(self.workflow, item, answers, orders)
 
-    def visibility(self) -> dict[str, bool]:
-        """Every item's visibility at once (one look at the shown values)."""
-        answers, orders = self.shown_values()
-        return {
-            item.id: is_visible(self.workflow, item, answers, orders)
-            for item in self.workflow.items()
-        }
-
     def completion(self) -> list[SectionCompletion]:
         """Answered and required counts per section, over the shown values."""
         answers, orders = self.shown_values()
@@ -189,6 +190,25 @@ class EncounterSession:
         """The patient instructions of order `item` as they would print now."""
         answers, orders = self.shown_values()
         return order_instructions_preview(self.workflow, item, answers, orders, language)
+
+    def form_state(self, language: str) -> FormState:
+        """What the form shows after an edit, from one look at the shown values: every
+        item's visibility, the instructions of every order that has some, the section
+        counts."""
+        answers, orders = self.shown_values()
+        workflow = self.workflow
+        return FormState(
+            {item.id: is_visible(workflow, item, answers, orders) for item in workflow.items()},
+            {
+                item.id: order_instructions_preview(workflow, item, answers, orders, language)
+                for item in workflow.items()
+                if item.is_order and item.instructions
+            },
+            [
+                section_completion(workflow, section, answers, orders)
+                for section in workflow.sections
+            ],
+        )
 
     def missing_required(self) -> list[tuple[Section, Item]]:
         """Required items shown but not answered, in document order."""
