@@ -15,6 +15,7 @@ from app.catalog.loader import Catalog
 from app.config import Settings, shipped_workflows_dir
 from app.domain.workflow import Workflow
 from app.services import WorkupService
+from app.storage.database import open_database
 from tests.postgres import ClusterError, PostgresCluster, start_cluster, unavailable
 from tests.support import WORKFLOW_ID, FixedClock
 
@@ -100,6 +101,18 @@ def service(
         clock=clock,
         catalog=shipped_catalog,
         auto_upgrade=True,
+    )
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def other_station(
+    service: WorkupService, database_url: str, clock: FixedClock, shipped_catalog: Catalog
+) -> Iterator[WorkupService]:
+    """A second workstation: its own engine and connections on the same database."""
+    opened = WorkupService(
+        open_database(database_url), shipped_catalog, service.settings, clock, "station-b"
     )
     yield opened
     opened.close()

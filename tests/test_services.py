@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from app.catalog.loader import Catalog
 from app.domain.encounter import EncounterStatus, OrderState, OrderStatus
 from app.domain.values import YnuDetails
 from app.domain.workflow import Workflow
@@ -24,7 +22,6 @@ from app.services import (
     UnavailableError,
     WorkupService,
 )
-from app.storage.database import open_database
 from tests.postgres import BACKENDS, PostgresCluster, allow_audit_tampering, raw_engine
 from tests.support import WORKFLOW_ID, FixedClock
 
@@ -376,18 +373,6 @@ def test_a_server_database_without_schema_is_not_created_silently(database_url: 
 ON_POSTGRES = pytest.mark.parametrize(
     "db_backend", [pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-
-
-@pytest.fixture
-def other_station(
-    service: WorkupService, database_url: str, clock: FixedClock, shipped_catalog: Catalog
-) -> Iterator[WorkupService]:
-    """A second workstation: its own engine and connections on the same database."""
-    opened = WorkupService(
-        open_database(database_url), shipped_catalog, service.settings, clock, "station-b"
-    )
-    yield opened
-    opened.close()
 
 
 def test_two_workstations_never_overwrite_each_other_silently(

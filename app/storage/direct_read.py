@@ -266,25 +266,7 @@ def _encounter(
     cursor: _Cursor, encounter_id: int, resolve: WorkflowResolver
 ) -> tuple[Encounter, Workflow]:
     cursor.execute(
-        select(
-            "encounters",
-            (
-                "id",
-                "uid",
-                "patient_id",
-                "snapshot_id",
-                "status",
-                "language",
-                "clinician",
-                "created_at",
-                "updated_at",
-                "revision",
-                "finalized_by",
-                "finalized_at",
-                "sealed_digest",
-            ),
-            "id = ?",
-        ),
+        select("encounters", COLUMNS["encounters"], "id = ?"),
         (encounter_id,),
     )
     row = cursor.fetchone()

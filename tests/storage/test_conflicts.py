@@ -6,16 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from app.catalog.loader import Catalog
 from app.domain.encounter import OrderState, OrderStatus
 from app.services import ConflictError, WorkupService
-from app.storage.database import open_database
 from tests.postgres import BACKENDS
 from tests.storage.conflict_worker import ANSWER, ORDER, order_json
 from tests.support import WORKFLOW_ID, FixedClock
@@ -28,18 +25,6 @@ def db_backend(request: pytest.FixtureRequest) -> str:
     """Every test here runs on SQLite and on PostgreSQL."""
     backend: str = request.param
     return backend
-
-
-@pytest.fixture
-def other_station(
-    service: WorkupService, database_url: str, clock: FixedClock, shipped_catalog: Catalog
-) -> Iterator[WorkupService]:
-    """A second workstation: its own engine and connections on the same database."""
-    opened = WorkupService(
-        open_database(database_url), shipped_catalog, service.settings, clock, "station-b"
-    )
-    yield opened
-    opened.close()
 
 
 def _start(service: WorkupService) -> int:
